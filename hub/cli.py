@@ -1,0 +1,88 @@
+"""The `hub` command: serve the API, run the local servers, load demo data, print the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from hub.config import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hub", description="Product Asset Hub")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API and the asset browser")
+    serve.add_argument("--host", help="address to bind (default HUB_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default HUB_PORT, 8000)")
+
+    services = commands.add_parser("services", help="local PostgreSQL+FerretDB and Elasticsearch")
+    services.add_argument("action", choices=["up", "down", "status"])
+
+    commands.add_parser("demo", help="load the demo catalog (idempotent)")
+    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    if args.command == "services":
+        return _services(settings, args.action)
+    if args.command == "demo":
+        return asyncio.run(_demo(settings))
+    if args.command == "schema":
+        from hub.graphql.schema import schema
+
+        print(schema.as_str())
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    return 0
+
+
+def _services(settings: Settings, action: str) -> int:
+    from hub.servers.process import ServerError
+    from hub.servers.stack import LocalStack
+
+    stack = LocalStack(settings.servers)
+    try:
+        if action == "up":
+            stack.up()
+        elif action == "down":
+            stack.down()
+        else:
+            healthy = True
+            for status in stack.status():
+                state = "up" if status.healthy else "down"
+                healthy &= status.healthy
+                print(f"{status.name:<14} {state:<5} {status.address:<16} pid={status.pid} "
+                      f"log={status.log_file}")
+            return 0 if healthy else 1
+    except ServerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _demo(settings: Settings) -> int:
+    from hub.demo import load_demo_catalog
+    from hub.stores import Stores
+
+    async with Stores.open(settings) as stores:
+        created, existing = await load_demo_catalog(stores)
+    print(f"demo catalog: {created} products created, {existing} already there")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

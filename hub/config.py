@@ -1,0 +1,100 @@
+"""All settings of the hub, read from the environment (prefix ``HUB_``, nested with ``__``).
+
+Defaults work on a laptop: the MongoDB and Elasticsearch URLs point at the local servers that
+``hub services up`` starts, so ``hub serve`` needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _checkout_slug() -> str:
+    """A short name for this checkout, so two checkouts keep their server data apart."""
+    digest = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:10]
+    return f"{PROJECT_ROOT.name}-{digest}"
+
+
+class ServerSettings(BaseModel):
+    """Where and how the local PostgreSQL, FerretDB and Elasticsearch servers run.
+
+    Server data lives outside the checkout by default: PostgreSQL and Elasticsearch refuse to run
+    as root, and their system users cannot enter a checkout under a private home such as /root.
+    """
+
+    home: Path = Path("/var/tmp/product-asset-hub")
+    instance: str = Field(default_factory=_checkout_slug)
+    postgres_port: int = 55432
+    ferretdb_port: int = 27117
+    elasticsearch_port: int = 9217
+    elasticsearch_version: str = "8.19.21"
+    elasticsearch_heap: str = "512m"
+    elasticsearch_user: str = "hub-es"
+    java_home: Path = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+    postgres_bin: Path = Path("/usr/lib/postgresql/15/bin")
+    start_timeout_seconds: float = 90.0
+
+    @property
+    def cache_dir(self) -> Path:
+        """Downloads and builds shared by every checkout on this machine."""
+        return self.home / "cache"
+
+    @property
+    def instance_dir(self) -> Path:
+        """Data, logs and pid files of this checkout's servers."""
+        return self.home / "instances" / self.instance
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    mongo_url: str = ""
+    mongo_database: str = "hub"
+    mongo_timeout_ms: int = 5000
+
+    es_url: str = ""
+    es_index_prefix: str = "hub"
+    es_timeout_seconds: float = 10.0
+    # How a user's own write becomes visible to list and search queries: "true" refreshes the
+    # touched shard at once (read-your-write for one editor), "wait_for" waits for the next
+    # periodic refresh, "false" leaves it to the periodic refresh (bulk jobs).
+    es_refresh_on_write: Literal["true", "wait_for", "false"] = "true"
+
+    data_dir: Path = PROJECT_ROOT / ".local" / "data"
+
+    graphiql: bool | None = None
+    max_page_size: int = 100
+    # Adds the number of MongoDB commands and Elasticsearch requests a GraphQL operation cost to
+    # the response's "extensions" (on by default in development), to keep N+1 queries visible.
+    report_store_calls: bool | None = None
+    outbox_drain_interval_seconds: float = 2.0
+
+    servers: ServerSettings = Field(default_factory=ServerSettings)
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        if not self.mongo_url:
+            self.mongo_url = f"mongodb://127.0.0.1:{self.servers.ferretdb_port}/"
+        if not self.es_url:
+            self.es_url = f"http://127.0.0.1:{self.servers.elasticsearch_port}"
+        development = self.environment == "development"
+        if self.graphiql is None:
+            self.graphiql = development
+        if self.report_store_calls is None:
+            self.report_store_calls = development
+        if not 1 <= self.max_page_size <= 1000:
+            raise ValueError(f"max_page_size must be between 1 and 1000, not {self.max_page_size}")
+        return self
