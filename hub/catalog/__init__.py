@@ -1,0 +1,1 @@
+"""The catalog: products in MongoDB (the source of truth) and the use cases that change them."""

@@ -1,0 +1,63 @@
+"""Pending index updates, written before the change that causes them.
+
+FerretDB has no transactions, so the entry is written first: if the process dies between the
+entry and the change, the drainer re-reads the entity from MongoDB and indexes whatever is there
+(or removes it from the index when it is gone). Entries are deleted once applied, keeping this
+collection small enough to scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from pymongo import DeleteOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.catalog.errors import mongo_errors
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    kind: str
+    entity_id: str
+    seq: str  # a fresh value per write, so applying an older state never clears a newer entry
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.entity_id}"
+
+
+class Outbox:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.collection = db["outbox"]
+
+    async def record(self, kind: str, entity_id: str) -> OutboxEntry:
+        entry = OutboxEntry(kind, entity_id, str(ObjectId()))
+        async with mongo_errors("recording a change"):
+            await self.collection.update_one(
+                {"_id": entry.key},
+                {"$set": {"kind": kind, "entity_id": entity_id, "seq": entry.seq,
+                          "created_at": datetime.now(UTC)}},
+                upsert=True,
+            )
+        return entry
+
+    async def pending(self, limit: int) -> list[OutboxEntry]:
+        async with mongo_errors("reading the outbox"):
+            cursor = self.collection.find({}).sort("created_at", 1).limit(limit)
+            return [OutboxEntry(doc["kind"], doc["entity_id"], doc["seq"]) async for doc in cursor]
+
+    async def count(self) -> int:
+        async with mongo_errors("reading the outbox"):
+            return await self.collection.count_documents({})
+
+    async def done(self, entries: list[OutboxEntry]) -> None:
+        """Remove applied entries, unless a newer change re-recorded them meanwhile."""
+        if not entries:
+            return
+        async with mongo_errors("clearing the outbox"):
+            await self.collection.bulk_write(
+                [DeleteOne({"_id": entry.key, "seq": entry.seq}) for entry in entries],
+                ordered=False,
+            )

@@ -1,0 +1,72 @@
+"""The hub's exceptions and the error codes clients see in GraphQL `extensions.code`.
+
+Services raise these; the GraphQL layer turns them into coded errors, and anything else into a
+masked INTERNAL error. Clients switch on the code, never on the message.
+
+    HubError
+    ├── BadUserInput           BAD_USER_INPUT
+    ├── NotFound               NOT_FOUND
+    ├── Unauthenticated        UNAUTHENTICATED
+    ├── Forbidden              FORBIDDEN
+    ├── PayloadTooLarge        PAYLOAD_TOO_LARGE
+    ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
+    └── Unavailable            UNAVAILABLE   (a store is down; retry later)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+    # Raised by the GraphQL engine itself, before any resolver runs.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+class HubError(Exception):
+    """Base of every error a client may see; `details` adds machine-readable context."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadUserInput(HubError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class NotFound(HubError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Unauthenticated(HubError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(HubError):
+    code = ErrorCode.FORBIDDEN
+
+
+class PayloadTooLarge(HubError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+
+
+class UnsupportedMediaType(HubError):
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class Unavailable(HubError):
+    code = ErrorCode.UNAVAILABLE

@@ -1,0 +1,1 @@
+"""GraphQL for products: types, queries, mutations, dataloaders."""

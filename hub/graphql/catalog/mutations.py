@@ -1,0 +1,30 @@
+"""Catalog mutations: thin resolvers over CatalogService."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hub.catalog.service import ProductChanges, ProductDraft
+from hub.graphql.catalog.types import Product, ProductInput, ProductPatch
+from hub.graphql.core.context import Info
+
+
+@strawberry.type
+class CatalogMutations:
+    @strawberry.mutation(description="Create a product; its SKU must be unique.")
+    async def create_product(self, info: Info, input: ProductInput) -> Product:
+        draft = ProductDraft(sku=input.sku, name=input.name, description=input.description,
+                             attributes=input.attributes)
+        return Product.from_model(await info.context.catalog.create_product(draft))
+
+    @strawberry.mutation(description="Change the given fields of a product.")
+    async def update_product(self, info: Info, id: strawberry.ID, input: ProductPatch) -> Product:
+        given = {name: value for name, value in vars(input).items()
+                 if value is not strawberry.UNSET}
+        changes = ProductChanges(**given)
+        return Product.from_model(await info.context.catalog.update_product(str(id), changes))
+
+    @strawberry.mutation(description="Delete a product (its assets stay in the library).")
+    async def delete_product(self, info: Info, id: strawberry.ID) -> bool:
+        await info.context.catalog.delete_product(str(id))
+        return True

@@ -1,0 +1,1 @@
+"""Shared GraphQL pieces: context, errors, pagination, extensions."""

@@ -1,0 +1,27 @@
+"""The per-request context: services, settings and a fresh set of DataLoaders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
+
+from hub.catalog.service import CatalogService
+from hub.config import Settings
+from hub.graphql.catalog.dataloaders import CatalogLoaders
+
+
+@dataclass
+class HubContext:
+    request: Request
+    response: Response | None
+    settings: Settings
+    catalog: CatalogService
+    catalog_loaders: CatalogLoaders
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+
+Info = StrawberryInfo[HubContext, None]

@@ -1,0 +1,1 @@
+"""Elasticsearch: the derived, rebuildable read model behind every list, filter and search."""

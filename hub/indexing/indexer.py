@@ -1,0 +1,84 @@
+"""Writing to Elasticsearch: creating the indexes behind their aliases and (de)indexing products."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+
+from hub.indexing.documents import product_document
+from hub.indexing.errors import elasticsearch_errors
+from hub.indexing.mappings import (
+    INDEX_SETTINGS,
+    PRODUCTS_MAPPING,
+    PRODUCTS_MAPPING_VERSION,
+    IndexNames,
+)
+from hub.models.product import Product
+
+logger = logging.getLogger(__name__)
+
+Refresh = Literal["true", "wait_for", "false"]
+
+
+class SearchIndexer:
+    def __init__(self, es: AsyncElasticsearch, names: IndexNames, *, refresh: Refresh) -> None:
+        self.es = es
+        self.names = names
+        self.refresh = refresh
+
+    async def ensure_indices(self) -> None:
+        """Create each alias's first index if the alias does not exist yet (idempotent, and safe
+        when several processes start at once: the first index has a fixed name)."""
+        wanted = [(self.names.products, PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION)]
+        async with elasticsearch_errors("creating indexes"):
+            for alias, mapping, version in wanted:
+                if await self.es.indices.exists_alias(name=alias):
+                    continue
+                try:
+                    await self.es.indices.create(
+                        index=f"{alias}-v{version}-initial",
+                        settings=INDEX_SETTINGS,
+                        mappings=mapping,
+                        aliases={alias: {"is_write_index": True}},
+                    )
+                except BadRequestError as error:
+                    if error.error != "resource_already_exists_exception":
+                        raise
+                logger.info("created index for alias %s", alias)
+
+    async def index_products(self, products: Iterable[Product]) -> None:
+        operations: list[dict[str, Any]] = []
+        for product in products:
+            operations.append({"index": {"_index": self.names.products, "_id": product.id}})
+            operations.append(product_document(product))
+        await self._bulk(operations, "indexing products")
+
+    async def delete_products(self, ids: Iterable[str]) -> None:
+        operations = [{"delete": {"_index": self.names.products, "_id": id_}} for id_ in ids]
+        await self._bulk(operations, "removing products from the index")
+
+    async def _bulk(self, operations: list[dict[str, Any]], action: str) -> None:
+        if not operations:
+            return
+        async with elasticsearch_errors(action):
+            response = await self.es.bulk(operations=operations, refresh=self.refresh)
+        if response["errors"]:
+            failures = [
+                item for entry in response["items"] for item in entry.values()
+                if item.get("error") and item.get("status") != 404
+            ]
+            if failures:
+                raise RuntimeError(f"Elasticsearch rejected {len(failures)} operations while "
+                                   f"{action}: {failures[0]['error']}")
+
+    async def drop_indices(self) -> None:
+        """Delete every index behind this deployment's aliases (test teardown, full rebuilds)."""
+        for alias in self.names.all():
+            try:
+                indices = await self.es.indices.get_alias(name=alias)
+            except NotFoundError:
+                continue
+            await self.es.indices.delete(index=",".join(indices))

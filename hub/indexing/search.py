@@ -1,0 +1,141 @@
+"""Reading products from Elasticsearch: by id (realtime `mget`), by SKU, and paged lists with
+text search, filters and a stable sort."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from hub.indexing.cursors import decode_cursor, encode_cursor
+from hub.indexing.documents import product_from_document
+from hub.indexing.errors import elasticsearch_errors
+from hub.indexing.mappings import IndexNames
+from hub.indexing.text import fold
+from hub.models.product import Product
+
+_SKU_SEPARATORS = re.compile(r"[-_./]+")
+
+
+class ProductOrderField(StrEnum):
+    RELEVANCE = "RELEVANCE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    NAME = "NAME"
+    SKU = "SKU"
+
+
+_SORT_FIELDS = {
+    ProductOrderField.CREATED_AT: "created_at",
+    ProductOrderField.UPDATED_AT: "updated_at",
+    ProductOrderField.NAME: "name",
+    ProductOrderField.SKU: "sku",
+}
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    text: str | None = None
+    skus: Sequence[str] | None = None
+    order_by: ProductOrderField | None = None
+    descending: bool | None = None
+
+
+@dataclass
+class Page:
+    items: list[tuple[Product, str]] = field(default_factory=list)  # (product, cursor)
+    has_next_page: bool = False
+    total_count: int = 0
+
+
+class ProductSearch:
+    def __init__(self, es: AsyncElasticsearch, names: IndexNames) -> None:
+        self.es = es
+        self.names = names
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
+        """Realtime: a product is found here as soon as its write was indexed."""
+        if not ids:
+            return {}
+        async with elasticsearch_errors("loading products"):
+            response = await self.es.mget(index=self.names.products, ids=list(ids))
+        return {
+            doc["_id"]: product_from_document(doc["_source"])
+            for doc in response["docs"]
+            if doc.get("found")
+        }
+
+    async def get_many_by_sku(self, skus: Sequence[str]) -> dict[str, Product]:
+        if not skus:
+            return {}
+        async with elasticsearch_errors("loading products by SKU"):
+            response = await self.es.search(
+                index=self.names.products,
+                query={"bool": {"filter": [{"terms": {"sku": list(skus)}}]}},
+                size=len(skus) * 2,
+            )
+        products = [product_from_document(hit["_source"]) for hit in response["hits"]["hits"]]
+        return {product.sku: product for product in products if product.sku in skus}
+
+    async def find(self, query: ProductQuery, *, first: int, after: str | None) -> Page:
+        sort = self._sort(query)
+        search_after = decode_cursor(after, expected_length=len(sort)) if after else None
+        async with elasticsearch_errors("searching products"):
+            response = await self.es.search(
+                index=self.names.products,
+                query=self._query(query),
+                sort=sort,
+                size=first + 1,
+                search_after=search_after,
+                track_total_hits=True,
+            )
+        hits = response["hits"]["hits"]
+        return Page(
+            items=[
+                (product_from_document(hit["_source"]), encode_cursor(hit["sort"]))
+                for hit in hits[:first]
+            ],
+            has_next_page=len(hits) > first,
+            total_count=response["hits"]["total"]["value"],
+        )
+
+    @staticmethod
+    def _sort(query: ProductQuery) -> list[dict[str, Any]]:
+        order_by = query.order_by or (
+            ProductOrderField.RELEVANCE if query.text else ProductOrderField.CREATED_AT
+        )
+        if order_by is ProductOrderField.RELEVANCE:
+            direction = "asc" if query.descending is False else "desc"
+            return [{"_score": direction}, {"id": "asc"}]
+        default_descending = order_by in {ProductOrderField.CREATED_AT,
+                                          ProductOrderField.UPDATED_AT}
+        descending = default_descending if query.descending is None else query.descending
+        return [{_SORT_FIELDS[order_by]: "desc" if descending else "asc"}, {"id": "asc"}]
+
+    @staticmethod
+    def _query(query: ProductQuery) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = []
+        must: list[dict[str, Any]] = []
+        if query.skus is not None:
+            filters.append({"terms": {"sku": list(query.skus)}})
+        text = (query.text or "").strip()
+        if text:
+            folded = fold(text)
+            must.append({"bool": {"minimum_should_match": 1, "should": [
+                {"multi_match": {
+                    "query": _SKU_SEPARATORS.sub(" ", folded),
+                    "type": "cross_fields",
+                    "fields": ["search.name^3", "search.sku^2", "search.description"],
+                    "operator": "and",
+                }},
+                {"match": {"search.name": {"query": folded, "fuzziness": "AUTO",
+                                           "operator": "and", "boost": 0.5}}},
+                {"match_phrase_prefix": {"search.name": {"query": folded}}},
+                {"term": {"sku": {"value": text, "boost": 10}}},
+                {"prefix": {"sku": {"value": folded, "boost": 4}}},
+            ]}})
+        return {"bool": {"filter": filters, "must": must or [{"match_all": {}}]}}

@@ -1,0 +1,1 @@
+"""Document models shared by MongoDB, Elasticsearch and the services (pydantic)."""

@@ -1,0 +1,56 @@
+"""Opening and closing the two stores: one AsyncMongoClient and one AsyncElasticsearch.
+
+Passed explicitly to whoever needs them (app lifespan, CLI, tests); never a module global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from elasticsearch import AsyncElasticsearch
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hub.config import Settings
+from hub.indexing.mappings import IndexNames
+from hub.store_calls import CountingTransport, MongoCommandCounter
+
+
+@dataclass
+class Stores:
+    settings: Settings
+    mongo: AsyncMongoClient
+    db: AsyncDatabase
+    es: AsyncElasticsearch
+    indices: IndexNames
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings) -> AsyncIterator[Stores]:
+        mongo: AsyncMongoClient = AsyncMongoClient(
+            settings.mongo_url,
+            serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+            connectTimeoutMS=settings.mongo_timeout_ms,
+            tz_aware=True,
+            event_listeners=[MongoCommandCounter()],
+        )
+        es = AsyncElasticsearch(
+            settings.es_url,
+            request_timeout=settings.es_timeout_seconds,
+            max_retries=1,
+            retry_on_timeout=False,
+            transport_class=CountingTransport,
+        )
+        try:
+            yield cls(
+                settings=settings,
+                mongo=mongo,
+                db=mongo[settings.mongo_database],
+                es=es,
+                indices=IndexNames(settings.es_index_prefix),
+            )
+        finally:
+            await es.close()
+            await mongo.close()
