@@ -8,9 +8,9 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import OperationFailure
 
-from hub.catalog.errors import mongo_errors
+from hub.catalog.errors import is_duplicate_key, mongo_errors
 from hub.errors import BadUserInput
 from hub.models.product import Product
 
@@ -27,7 +27,9 @@ class ProductRepository:
         async with mongo_errors("creating a product"):
             try:
                 await self.collection.insert_one(product.to_mongo())
-            except DuplicateKeyError:
+            except OperationFailure as error:
+                if not is_duplicate_key(error):
+                    raise
                 raise _duplicate_sku(product.sku) from None
 
     async def get(self, product_id: str) -> Product | None:
@@ -52,7 +54,9 @@ class ProductRepository:
                 document = await self.collection.find_one_and_update(
                     {"_id": product_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
                 )
-            except DuplicateKeyError:
+            except OperationFailure as error:
+                if not is_duplicate_key(error):
+                    raise
                 raise _duplicate_sku(changes.get("sku", "")) from None
         return Product.from_mongo(document) if document else None
 

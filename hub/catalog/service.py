@@ -31,7 +31,7 @@ class ProductDraft(BaseModel):
     sku: str
     name: str
     description: str | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Any = None  # checked by clean_attributes, which names what is wrong
 
 
 class ProductChanges(BaseModel):
@@ -40,7 +40,7 @@ class ProductChanges(BaseModel):
     sku: str | None = None
     name: str | None = None
     description: str | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Any = None  # checked by clean_attributes, which names what is wrong
 
 
 def _now() -> datetime:

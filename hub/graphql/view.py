@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from hub.errors import ErrorCode
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
 
+_HTTP_ERROR_CODES = {
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
 
 class HubGraphQL(GraphQL[HubContext, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Requests Strawberry rejects before GraphQL runs (a body that is not JSON, a wrong
+        method) get a GraphQL-shaped JSON error with a code too, not a plain-text page."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            code = _HTTP_ERROR_CODES.get(error.status_code, ErrorCode.BAD_USER_INPUT)
+            response = JSONResponse(
+                {"data": None,
+                 "errors": [{"message": error.reason, "extensions": {"code": code.value}}]},
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> HubContext:

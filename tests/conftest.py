@@ -1,0 +1,124 @@
+"""Fixtures: the real local servers, and the hub served over real HTTP on its own port.
+
+Each test run gets its own MongoDB database and Elasticsearch index prefix, dropped at the end,
+so runs never see each other's data."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pymongo import MongoClient
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.servers.stack import LocalStack
+
+
+@dataclass
+class GraphQLResult:
+    status_code: int
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> list[str]:
+        return [error.get("extensions", {}).get("code") for error in self.errors]
+
+    @property
+    def store_calls(self) -> dict[str, int]:
+        return self.extensions["storeCalls"]
+
+
+class LiveHub:
+    """A hub served by uvicorn in a background thread; tests talk to it over HTTP only."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.http = httpx.Client(base_url=self.url, timeout=30)
+
+    def start(self) -> LiveHub:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the hub did not start; see the log above")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.http.close()
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResult:
+        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+        body = response.json()
+        return GraphQLResult(response.status_code, body.get("data"), body.get("errors") or [],
+                             body.get("extensions") or {})
+
+    def ok(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run an operation that must succeed; return its data."""
+        result = self.graphql(query, variables)
+        assert not result.errors, result.errors
+        assert result.data is not None
+        return result.data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Starts the local servers if they are not up (idempotent), like `hub services up`."""
+    settings = Settings()
+    LocalStack(settings.servers).up(report=lambda line: None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def hub_settings(base_settings: Settings) -> Iterator[Settings]:
+    run_id = uuid.uuid4().hex[:10]
+    settings = base_settings.model_copy(update={
+        "mongo_database": f"hub_test_{run_id}",
+        "es_index_prefix": f"hub-test-{run_id}",
+        "outbox_drain_interval_seconds": 0.5,
+        "report_store_calls": True,
+    })
+    yield settings
+    with MongoClient(settings.mongo_url) as client:
+        client.drop_database(settings.mongo_database)
+    aliases = httpx.get(f"{settings.es_url}/_alias/{settings.es_index_prefix}-*")
+    if aliases.status_code == 200 and aliases.json():
+        httpx.delete(f"{settings.es_url}/{','.join(aliases.json())}")
+
+
+@pytest.fixture(scope="session")
+def hub(hub_settings: Settings) -> Iterator[LiveHub]:
+    live = LiveHub(hub_settings).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def sku_prefix() -> str:
+    """A SKU prefix of this test's own, so tests sharing the run's database stay apart."""
+    return f"T{uuid.uuid4().hex[:8].upper()}"
