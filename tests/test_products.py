@@ -156,3 +156,29 @@ def test_product_lookup_needs_exactly_one_of_id_and_sku(hub: LiveHub) -> None:
     assert hub.graphql("{ product { id } }").codes == ["BAD_USER_INPUT"]
     both = hub.graphql('{ product(id: "1", sku: "X") { id } }')
     assert both.codes == ["BAD_USER_INPUT"]
+
+
+def test_concurrent_writes_leave_the_index_at_the_latest_state(
+    hub: LiveHub, hub_settings, sku_prefix: str
+) -> None:
+    """Creates and renames racing each other and the outbox drainer never lose an update or
+    let an older state overwrite a newer one in the index."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pymongo import MongoClient
+
+    skus = [f"{sku_prefix}-{n}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        created = list(pool.map(lambda sku: create(hub, sku=sku, name="Original"), skus))
+        target = created[0]["id"]
+        renames = [f"Name {n}" for n in range(12)]
+        list(pool.map(lambda name: hub.ok(UPDATE, {"id": target, "input": {"name": name}}),
+                      renames))
+
+    listed = hub.ok(LIST_BY_SKUS, {"skus": skus})["products"]
+    assert listed["totalCount"] == 12
+    with MongoClient(hub_settings.mongo_url) as client:
+        stored = client[hub_settings.mongo_database]["products"].find_one({"_id": target})
+    indexed = {edge["node"]["id"]: edge["node"]["name"] for edge in listed["edges"]}
+    assert indexed[target] == stored["name"]
+    assert hub.ok(BY_ID, {"id": target})["product"]["name"] == stored["name"]

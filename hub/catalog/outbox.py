@@ -22,6 +22,7 @@ class OutboxEntry:
     kind: str
     entity_id: str
     seq: str  # a fresh value per write, so applying an older state never clears a newer entry
+    created_at: datetime
 
     @property
     def key(self) -> str:
@@ -33,12 +34,12 @@ class Outbox:
         self.collection = db["outbox"]
 
     async def record(self, kind: str, entity_id: str) -> OutboxEntry:
-        entry = OutboxEntry(kind, entity_id, str(ObjectId()))
+        entry = OutboxEntry(kind, entity_id, str(ObjectId()), datetime.now(UTC))
         async with mongo_errors("recording a change"):
             await self.collection.update_one(
                 {"_id": entry.key},
                 {"$set": {"kind": kind, "entity_id": entity_id, "seq": entry.seq,
-                          "created_at": datetime.now(UTC)}},
+                          "created_at": entry.created_at}},
                 upsert=True,
             )
         return entry
@@ -46,7 +47,10 @@ class Outbox:
     async def pending(self, limit: int) -> list[OutboxEntry]:
         async with mongo_errors("reading the outbox"):
             cursor = self.collection.find({}).sort("created_at", 1).limit(limit)
-            return [OutboxEntry(doc["kind"], doc["entity_id"], doc["seq"]) async for doc in cursor]
+            return [
+                OutboxEntry(doc["kind"], doc["entity_id"], doc["seq"], doc["created_at"])
+                async for doc in cursor
+            ]
 
     async def count(self) -> int:
         async with mongo_errors("reading the outbox"):

@@ -52,7 +52,8 @@ class ProductRepository:
         async with mongo_errors("updating a product"):
             try:
                 document = await self.collection.find_one_and_update(
-                    {"_id": product_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+                    {"_id": product_id}, {"$set": changes, "$inc": {"revision": 1}},
+                    return_document=ReturnDocument.AFTER
                 )
             except OperationFailure as error:
                 if not is_duplicate_key(error):
@@ -60,7 +61,8 @@ class ProductRepository:
                 raise _duplicate_sku(changes.get("sku", "")) from None
         return Product.from_mongo(document) if document else None
 
-    async def delete(self, product_id: str) -> bool:
+    async def delete(self, product_id: str) -> Product | None:
+        """Returns the deleted product, or None when there was none."""
         async with mongo_errors("deleting a product"):
-            result = await self.collection.delete_one({"_id": product_id})
-        return result.deleted_count == 1
+            document = await self.collection.find_one_and_delete({"_id": product_id})
+        return Product.from_mongo(document) if document else None

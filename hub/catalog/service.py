@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -25,6 +25,7 @@ from hub.stores import Stores
 logger = logging.getLogger(__name__)
 
 PRODUCT = "product"
+OUTBOX_SETTLE_SECONDS = 60
 
 
 class ProductDraft(BaseModel):
@@ -104,13 +105,17 @@ class CatalogService:
 
     async def delete_product(self, product_id: str) -> None:
         entry = await self.outbox.record(PRODUCT, product_id)
-        if not await self.products.delete(product_id):
+        deleted = await self.products.delete(product_id)
+        if deleted is None:
             await self.outbox.done([entry])
             raise _no_product(product_id)
-        await self._publish([entry], [], deleted=[product_id])
+        await self._publish([entry], [], deleted=[(product_id, deleted.revision + 1)])
 
     async def _publish(
-        self, entries: list[OutboxEntry], products: list[Product], deleted: Sequence[str] = ()
+        self,
+        entries: list[OutboxEntry],
+        products: list[Product],
+        deleted: Sequence[tuple[str, int | None]] = (),
     ) -> None:
         """Index what was just written; if Elasticsearch is down the outbox keeps the change."""
         try:
@@ -122,16 +127,22 @@ class CatalogService:
         await self.outbox.done(entries)
 
     async def drain_outbox(self, *, batch_size: int = 500) -> int:
-        """Apply pending index updates; returns how many were applied."""
+        """Apply pending index updates; returns how many were applied.
+
+        A product that is in MongoDB is indexed at its revision, which can never undo a newer
+        write. One that is missing was deleted, or its creation is still in flight (the entry is
+        written first): it is removed from the index only once its entry is older than
+        OUTBOX_SETTLE_SECONDS, longer than any write may take, and left for later before that."""
         entries = [e for e in await self.outbox.pending(batch_size) if e.kind == PRODUCT]
-        if not entries:
-            return 0
-        ids = [entry.entity_id for entry in entries]
-        found = await self.products.get_many(ids)
+        found = await self.products.get_many([entry.entity_id for entry in entries])
+        settled_before = datetime.now(UTC) - timedelta(seconds=OUTBOX_SETTLE_SECONDS)
+        gone = [entry for entry in entries if entry.entity_id not in found
+                and entry.created_at < settled_before]
         await self.indexer.index_products(found.values())
-        await self.indexer.delete_products([id_ for id_ in ids if id_ not in found])
-        await self.outbox.done(entries)
-        return len(entries)
+        await self.indexer.delete_products([(entry.entity_id, None) for entry in gone])
+        applied = [entry for entry in entries if entry.entity_id in found] + gone
+        await self.outbox.done(applied)
+        return len(applied)
 
     # -- reads ----------------------------------------------------------------------------
 

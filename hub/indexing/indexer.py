@@ -50,14 +50,24 @@ class SearchIndexer:
                 logger.info("created index for alias %s", alias)
 
     async def index_products(self, products: Iterable[Product]) -> None:
+        """Index products at their revision; an older revision than the indexed one is skipped."""
         operations: list[dict[str, Any]] = []
         for product in products:
-            operations.append({"index": {"_index": self.names.products, "_id": product.id}})
+            operations.append({"index": {"_index": self.names.products, "_id": product.id,
+                                         "version": product.revision,
+                                         "version_type": "external"}})
             operations.append(product_document(product))
         await self._bulk(operations, "indexing products")
 
-    async def delete_products(self, ids: Iterable[str]) -> None:
-        operations = [{"delete": {"_index": self.names.products, "_id": id_}} for id_ in ids]
+    async def delete_products(self, deletions: Iterable[tuple[str, int | None]]) -> None:
+        """Remove (id, revision) pairs; with a revision, the removal is ordered after every
+        indexed revision below it, without one it is unconditional."""
+        operations: list[dict[str, Any]] = []
+        for product_id, revision in deletions:
+            action: dict[str, Any] = {"_index": self.names.products, "_id": product_id}
+            if revision is not None:
+                action |= {"version": revision, "version_type": "external"}
+            operations.append({"delete": action})
         await self._bulk(operations, "removing products from the index")
 
     async def _bulk(self, operations: list[dict[str, Any]], action: str) -> None:
@@ -66,9 +76,10 @@ class SearchIndexer:
         async with elasticsearch_errors(action):
             response = await self.es.bulk(operations=operations, refresh=self.refresh)
         if response["errors"]:
+            # 409: a newer revision is already there; 404: nothing to delete. Both are fine.
             failures = [
                 item for entry in response["items"] for item in entry.values()
-                if item.get("error") and item.get("status") != 404
+                if item.get("error") and item.get("status") not in {404, 409}
             ]
             if failures:
                 raise RuntimeError(f"Elasticsearch rejected {len(failures)} operations while "

@@ -33,6 +33,7 @@ PRODUCTS_MAPPING: dict[str, Any] = {
                 "position": {"type": "integer"},
             }
         },
+        "revision": {"type": "long"},
         "created_at": {"type": "date"},
         "updated_at": {"type": "date"},
         # What text search matches: accent-folded copies (see hub.indexing.text).

@@ -83,7 +83,8 @@ class ProductSearch:
 
     async def find(self, query: ProductQuery, *, first: int, after: str | None) -> Page:
         sort = self._sort(query)
-        search_after = decode_cursor(after, expected_length=len(sort)) if after else None
+        order = ",".join(f"{field}:{direction}" for key in sort for field, direction in key.items())
+        search_after = decode_cursor(after, order=order) if after else None
         async with elasticsearch_errors("searching products"):
             response = await self.es.search(
                 index=self.names.products,
@@ -96,7 +97,7 @@ class ProductSearch:
         hits = response["hits"]["hits"]
         return Page(
             items=[
-                (product_from_document(hit["_source"]), encode_cursor(hit["sort"]))
+                (product_from_document(hit["_source"]), encode_cursor(order, hit["sort"]))
                 for hit in hits[:first]
             ],
             has_next_page=len(hits) > first,

@@ -33,6 +33,9 @@ class Product(BaseModel):
     description: str = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
     assets: list[AssetLink] = Field(default_factory=list)
+    # Incremented by every write; the index keeps only the highest revision it has seen, so a
+    # late, older write can never overwrite a newer one there.
+    revision: int = 1
     created_at: datetime
     updated_at: datetime
 

@@ -1,0 +1,57 @@
+"""The `hub` command as an operator uses it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import LiveHub
+from hub.config import Settings
+
+
+def run_hub(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ,
+           "HUB_MONGO_DATABASE": settings.mongo_database,
+           "HUB_ES_INDEX_PREFIX": settings.es_index_prefix}
+    return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_services_status_lists_the_three_servers_up(hub_settings: Settings) -> None:
+    result = run_hub("services", "status", settings=hub_settings)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["postgres", "up"], ["ferretdb", "up"], ["elasticsearch", "up"]]
+
+
+def test_services_up_is_idempotent(hub_settings: Settings) -> None:
+    result = run_hub("services", "up", settings=hub_settings)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("already up") == 3
+
+
+def test_demo_loads_a_catalog_once_and_the_api_serves_it(
+    hub: LiveHub, hub_settings: Settings
+) -> None:
+    first = run_hub("demo", settings=hub_settings)
+    second = run_hub("demo", settings=hub_settings)
+
+    assert first.returncode == 0, first.stderr
+    assert "10 products created" in first.stdout
+    assert "0 products created, 10 already there" in second.stdout
+    sofa = hub.ok('{ product(sku: "SOFA-001") { name attributes } }')["product"]
+    assert sofa == {"name": "Oslo Three-Seat Sofa", "attributes": {
+        "color": "cognac", "material": "leather", "width_cm": 210, "category": "sofas"}}
+    found = hub.ok('{ products(filter: {text: "cafe chair rose"}) { edges { node { sku } } } }')
+    assert found["products"]["edges"][0]["node"]["sku"] == "CHAIR-010"
+
+
+def test_schema_command_prints_the_sdl(hub_settings: Settings) -> None:
+    result = run_hub("schema", settings=hub_settings)
+
+    assert result.returncode == 0
+    assert "createProduct(input: ProductInput!): Product!" in result.stdout

@@ -1,0 +1,58 @@
+"""The published contract: graphql/schema.graphql matches the code, and every example operation
+in graphql/examples runs against a live hub as its comment says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import LiveHub
+from hub.graphql.schema import schema
+
+GRAPHQL_DIR = Path(__file__).resolve().parent.parent / "graphql"
+
+
+def example(name: str) -> str:
+    return (GRAPHQL_DIR / "examples" / name).read_text()
+
+
+def test_schema_file_matches_the_code() -> None:
+    printed = schema.as_str() + "\n"
+
+    assert (GRAPHQL_DIR / "schema.graphql").read_text() == printed, (
+        "graphql/schema.graphql is out of date: run `hub schema > graphql/schema.graphql`"
+    )
+
+
+def test_schema_has_the_binding_names_of_the_design() -> None:
+    sdl = schema.as_str()
+
+    for line in [
+        "product(id: ID = null, sku: String = null): Product",
+        "createProduct(input: ProductInput!): Product!",
+        "updateProduct(id: ID!, input: ProductPatch!): Product!",
+        "deleteProduct(id: ID!): Boolean!",
+    ]:
+        assert line in sdl
+
+
+def test_every_example_operation_runs(hub: LiveHub, sku_prefix: str) -> None:
+    sku = f"{sku_prefix}-EXAMPLE"
+    created = hub.ok(example("create-product.graphql"), {"input": {
+        "sku": sku, "name": "Crème Example Vase", "attributes": {"color": "cream"}}}
+    )["createProduct"]
+    updated = hub.ok(example("update-product.graphql"),
+                     {"id": created["id"], "input": {"name": "Crème Example Vase XL"}})
+    by_sku = hub.ok(example("product-by-sku.graphql"), {"sku": sku})
+    page = hub.ok(example("products-page.graphql"), {"first": 5})
+    found = hub.ok(example("search-products.graphql"), {"text": f"creme example {sku}"})
+    deleted = hub.ok(example("delete-product.graphql"), {"id": created["id"]})
+
+    assert updated["updateProduct"]["name"] == "Crème Example Vase XL"
+    assert by_sku["product"]["attributes"] == {"color": "cream"}
+    assert page["products"]["edges"][0]["node"]["sku"] == sku
+    assert [edge["node"]["sku"] for edge in found["products"]["edges"]][0] == sku
+    assert deleted == {"deleteProduct": True}
+    assert sorted(p.name for p in (GRAPHQL_DIR / "examples").glob("*.graphql")) == sorted([
+        "create-product.graphql", "update-product.graphql", "product-by-sku.graphql",
+        "products-page.graphql", "search-products.graphql", "delete-product.graphql",
+    ]), "a new example needs a line in this test"

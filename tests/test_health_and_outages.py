@@ -1,0 +1,72 @@
+"""Health reporting, and what users see while Elasticsearch is unreachable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from conftest import LiveHub, free_port
+from hub.config import Settings
+
+CREATE = "mutation($input: ProductInput!) { createProduct(input: $input) { id sku name } }"
+BY_ID = "query($id: ID!) { product(id: $id) { id sku name } }"
+BY_SKUS = "query($skus: [String!]) { products(filter: {skus: $skus}) { totalCount } }"
+
+
+@pytest.fixture
+def hub_without_search(hub_settings: Settings) -> Iterator[LiveHub]:
+    """The same hub (same database and indexes) but with Elasticsearch unreachable: its URL
+    points at a port where nothing listens."""
+    settings = hub_settings.model_copy(update={"es_url": f"http://127.0.0.1:{free_port()}"})
+    live = LiveHub(settings).start()
+    yield live
+    live.stop()
+
+
+def test_healthz_reports_both_stores_up(hub: LiveHub) -> None:
+    response = httpx.get(f"{hub.url}/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["mongo"]["status"] == "up"
+    assert body["elasticsearch"]["status"] == "up"
+
+
+def test_healthz_answers_503_naming_elasticsearch_when_it_is_down(
+    hub_without_search: LiveHub,
+) -> None:
+    response = httpx.get(f"{hub_without_search.url}/healthz", timeout=10)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["mongo"]["status"] == "up"
+    assert body["elasticsearch"]["status"] == "down"
+    assert "Connection" in body["elasticsearch"]["error"]
+
+
+def test_writes_succeed_during_a_search_outage_and_the_index_catches_up(
+    hub: LiveHub, hub_without_search: LiveHub, sku_prefix: str
+) -> None:
+    sku = f"{sku_prefix}-OUTAGE"
+
+    created = hub_without_search.ok(CREATE, {"input": {"sku": sku, "name": "Written blind"}})
+    product = created["createProduct"]
+
+    # Single products still read back, from MongoDB.
+    assert hub_without_search.ok(BY_ID, {"id": product["id"]})["product"] == product
+    # Lists and search need Elasticsearch and say so.
+    listing = hub_without_search.graphql(BY_SKUS, {"skus": [sku]})
+    assert listing.codes == ["UNAVAILABLE"]
+    assert "search is unavailable" in listing.errors[0]["message"]
+
+    # The healthy hub's outbox drainer indexes the change it did not see happen.
+    deadline = time.monotonic() + 20
+    while hub.ok(BY_SKUS, {"skus": [sku]})["products"]["totalCount"] == 0:
+        assert time.monotonic() < deadline, "the outbox was not drained"
+        time.sleep(0.2)
+    assert hub.ok(BY_ID, {"id": product["id"]})["product"] == product
