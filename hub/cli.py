@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     services = commands.add_parser("services", help="local PostgreSQL+FerretDB and Elasticsearch")
     services.add_argument("action", choices=["up", "down", "status"])
 
+    commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
@@ -30,6 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args.host, args.port)
     if args.command == "services":
         return _services(settings, args.action)
+    if args.command == "worker":
+        from hub.worker import run_worker
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        asyncio.run(run_worker(settings))
+        return 0
     if args.command == "demo":
         return asyncio.run(_demo(settings))
     if args.command == "schema":

@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from conftest import LiveHub
 from hub.config import Settings
+
+from conftest import LiveHub
 
 
 def run_hub(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:

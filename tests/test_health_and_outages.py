@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conftest import LiveHub, free_port
 from hub.config import Settings
+
+from conftest import LiveHub, free_port
 
 CREATE = "mutation($input: ProductInput!) { createProduct(input: $input) { id sku name } }"
 BY_ID = "query($id: ID!) { product(id: $id) { id sku name } }"

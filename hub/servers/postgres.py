@@ -63,7 +63,8 @@ class PostgresServer(LocalServer):
             run([*as_user(USER), self._bin("pg_ctl"), "-D", str(self.data_dir), "-l",
                  str(self.log_file), "-o", options, "-w", "-t", "60", "start"])
         except ServerError as error:
-            raise ServerError(f"PostgreSQL failed to start: {error}{log_tail(self.log_file)}")
+            message = f"PostgreSQL failed to start: {error}{log_tail(self.log_file)}"
+            raise ServerError(message) from None
         self._ensure_database()
 
     def _ensure_database(self) -> None:

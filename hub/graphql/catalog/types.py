@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from hub.indexing.search import ProductOrderField as ProductOrderFieldModel
-from hub.models.product import AssetRole as AssetRoleModel
-from hub.models.product import Product as ProductModel
 from hub.graphql.core.pagination import OrderDirection, PageInfo
+from hub.indexing.search import ProductOrderField
+from hub.models.product import Product as ProductModel
 
-AssetRole = strawberry.enum(AssetRoleModel, name="AssetRole")
-ProductOrderField = strawberry.enum(ProductOrderFieldModel, name="ProductOrderField")
+# Registers the search layer's enum as a GraphQL enum (the same class, so one set of values).
+strawberry.enum(ProductOrderField)
 
 
 @strawberry.type
@@ -33,7 +33,7 @@ class Product:
             sku=product.sku,
             name=product.name,
             description=product.description,
-            attributes=product.attributes,
+            attributes=cast(JSON, product.attributes),
             created_at=product.created_at,
             updated_at=product.updated_at,
         )

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from graphql import GraphQLError
 from hub.errors import ErrorCode, HubError
 
 logger = logging.getLogger("hub.graphql")
