@@ -182,3 +182,18 @@ def test_concurrent_writes_leave_the_index_at_the_latest_state(
     indexed = {edge["node"]["id"]: edge["node"]["name"] for edge in listed["edges"]}
     assert indexed[target] == stored["name"]
     assert hub.ok(BY_ID, {"id": target})["product"]["name"] == stored["name"]
+
+
+def test_concurrent_updates_of_different_fields_keep_both(hub: LiveHub, sku_prefix: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    products = [create(hub, sku=f"{sku_prefix}-{n}", name="Before", description="Before")
+                for n in range(5)]
+    changes = [{"name": "After"}, {"description": "After"}]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(lambda job: hub.ok(UPDATE, {"id": job[0]["id"], "input": job[1]}),
+                      [(product, change) for product in products for change in changes]))
+
+    for product in products:
+        stored = hub.ok(BY_ID, {"id": product["id"]})["product"]
+        assert (stored["name"], stored["description"]) == ("After", "After")

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from bson import ObjectId
 from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
-from hub.catalog.errors import mongo_errors
+from hub.catalog.errors import is_duplicate_key, mongo_errors
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,17 @@ class Outbox:
 
     async def record(self, kind: str, entity_id: str) -> OutboxEntry:
         entry = OutboxEntry(kind, entity_id, str(ObjectId()), datetime.now(UTC))
+        fields = {"kind": kind, "entity_id": entity_id, "seq": entry.seq,
+                  "created_at": entry.created_at}
         async with mongo_errors("recording a change"):
-            await self.collection.update_one(
-                {"_id": entry.key},
-                {"$set": {"kind": kind, "entity_id": entity_id, "seq": entry.seq,
-                          "created_at": entry.created_at}},
-                upsert=True,
-            )
+            try:
+                await self.collection.update_one({"_id": entry.key}, {"$set": fields}, upsert=True)
+            except OperationFailure as error:
+                # Two upserts of one key racing: the loser's insert hits the unique `_id`
+                # (MongoDB and FerretDB alike); the entry exists now, so update it.
+                if not is_duplicate_key(error):
+                    raise
+                await self.collection.update_one({"_id": entry.key}, {"$set": fields})
         return entry
 
     async def pending(self, limit: int) -> list[OutboxEntry]:

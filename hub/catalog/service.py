@@ -13,6 +13,7 @@ from typing import Any
 from bson import ObjectId
 from pydantic import BaseModel
 
+from hub.catalog.locks import EntityLocks
 from hub.catalog.outbox import Outbox, OutboxEntry
 from hub.catalog.products import ProductRepository
 from hub.catalog.validation import clean_attributes, clean_description, clean_name, clean_sku
@@ -58,6 +59,7 @@ class CatalogService:
             stores.es, stores.indices, refresh=stores.settings.es_refresh_on_write
         )
         self.search = ProductSearch(stores.es, stores.indices)
+        self.locks = EntityLocks()
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -94,22 +96,24 @@ class CatalogService:
             update["attributes"] = clean_attributes(changes.attributes)
         if not update:
             return await self.get_product(product_id)
-        update["updated_at"] = _now()
-        entry = await self.outbox.record(PRODUCT, product_id)
-        product = await self.products.update(product_id, update)
-        if product is None:
-            await self.outbox.done([entry])
-            raise _no_product(product_id)
-        await self._publish([entry], [product])
+        async with self.locks.hold(product_id):
+            update["updated_at"] = _now()
+            entry = await self.outbox.record(PRODUCT, product_id)
+            product = await self.products.update(product_id, update)
+            if product is None:
+                await self.outbox.done([entry])
+                raise _no_product(product_id)
+            await self._publish([entry], [product])
         return product
 
     async def delete_product(self, product_id: str) -> None:
-        entry = await self.outbox.record(PRODUCT, product_id)
-        deleted = await self.products.delete(product_id)
-        if deleted is None:
-            await self.outbox.done([entry])
-            raise _no_product(product_id)
-        await self._publish([entry], [], deleted=[(product_id, deleted.revision + 1)])
+        async with self.locks.hold(product_id):
+            entry = await self.outbox.record(PRODUCT, product_id)
+            deleted = await self.products.delete(product_id)
+            if deleted is None:
+                await self.outbox.done([entry])
+                raise _no_product(product_id)
+            await self._publish([entry], [], deleted=[(product_id, deleted.revision + 1)])
 
     async def _publish(
         self,
