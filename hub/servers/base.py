@@ -48,7 +48,8 @@ class LocalServer(ABC):
     def pid(self) -> int | None: ...
 
     @abstractmethod
-    def healthy(self) -> bool: ...
+    def healthy(self) -> bool:
+        """The server answers its protocol on its port, whichever checkout started it."""
 
     @property
     def address(self) -> str:

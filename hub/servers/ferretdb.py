@@ -64,6 +64,7 @@ class FerretDBServer(LocalServer):
     def start(self) -> None:
         if self.healthy():
             return
+        self.postgres.ensure_database()
         pid = spawn(
             [str(self.binary), "-listen", self.address, "-postgresql-url", self.postgres.url],
             log_file=self.log_file,
@@ -90,8 +91,6 @@ class FerretDBServer(LocalServer):
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        if self.pid() is None:
-            return False
         client: MongoClient = MongoClient(
             f"mongodb://{self.address}/", serverSelectionTimeoutMS=500, connectTimeoutMS=500
         )

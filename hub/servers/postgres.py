@@ -65,9 +65,9 @@ class PostgresServer(LocalServer):
         except ServerError as error:
             message = f"PostgreSQL failed to start: {error}{log_tail(self.log_file)}"
             raise ServerError(message) from None
-        self._ensure_database()
 
-    def _ensure_database(self) -> None:
+    def ensure_database(self) -> None:
+        """FerretDB's database; also on a server this checkout did not start."""
         psql = [*as_user(USER), self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port),
                 "-U", USER, "-tA"]
         exists = run([*psql, "-c",
@@ -89,7 +89,7 @@ class PostgresServer(LocalServer):
             [self._bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
             check=False,
         )
-        return probe.returncode == 0 and self.pid() is not None
+        return probe.returncode == 0
 
     @property
     def url(self) -> str:

@@ -30,7 +30,8 @@ class LocalStack:
         make_open_dirs(self.settings.instance_dir)
         for server in self.servers:
             if server.healthy():
-                report(f"{server.name:<14} already up on {server.address}")
+                owner = "" if server.pid() else " (started outside this checkout)"
+                report(f"{server.name:<14} already up on {server.address}{owner}")
                 continue
             if server.port_taken_by_stranger():
                 raise ServerError(
