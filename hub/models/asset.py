@@ -1,0 +1,97 @@
+"""A media asset: one original file (with its older versions kept), facts probed from its
+bytes, tags, and the renditions made from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class AssetKind(StrEnum):
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+    MODEL_3D = "MODEL_3D"
+    DOCUMENT = "DOCUMENT"
+
+
+class TagSource(StrEnum):
+    MANUAL = "MANUAL"
+    AUTO = "AUTO"
+
+
+class Tag(BaseModel):
+    label: str
+    confidence: float = 1.0
+    source: TagSource = TagSource.MANUAL
+    accepted: bool = True
+
+
+class MediaFacts(BaseModel):
+    """What probing the bytes found; fields that do not apply to a kind stay None."""
+
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    color_mode: str | None = None
+    has_alpha: bool | None = None
+    exif_orientation: int | None = None
+    has_icc_profile: bool | None = None
+    duration_seconds: float | None = None
+    fps: float | None = None
+    codec: str | None = None
+    page_count: int | None = None
+    mesh_count: int | None = None
+    vertex_count: int | None = None
+    bounds: list[list[float]] | None = None  # [[min x, y, z], [max x, y, z]]
+    blurhash: str | None = None
+    dominant_color: str | None = None  # "#rrggbb"
+
+
+class Rendition(BaseModel):
+    preset: str
+    format: str
+    content_type: str
+    width: int
+    height: int
+    byte_size: int
+    sha256: str
+
+
+class AssetVersion(BaseModel):
+    """A replaced original, kept with the facts it had."""
+
+    version: int
+    filename: str
+    content_type: str
+    byte_size: int
+    sha256: str
+    replaced_at: datetime
+
+
+class Asset(BaseModel):
+    id: str
+    kind: AssetKind
+    filename: str
+    content_type: str
+    byte_size: int
+    sha256: str
+    facts: MediaFacts = Field(default_factory=MediaFacts)
+    tags: list[Tag] = Field(default_factory=list)
+    renditions: list[Rendition] = Field(default_factory=list)
+    version: int = 1
+    versions: list[AssetVersion] = Field(default_factory=list)
+    revision: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+    def to_mongo(self) -> dict[str, Any]:
+        document = self.model_dump(mode="python")
+        document["_id"] = document.pop("id")
+        return document
+
+    @classmethod
+    def from_mongo(cls, document: dict[str, Any]) -> Asset:
+        return cls.model_validate({**document, "id": document["_id"]})
