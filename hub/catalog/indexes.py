@@ -12,6 +12,7 @@ from hub.catalog.errors import mongo_errors
 
 INDEXES: dict[str, list[IndexModel]] = {
     "products": [IndexModel([("sku", ASCENDING)], unique=True, name="sku_unique")],
+    "assets": [IndexModel([("sha256", ASCENDING)], unique=True, name="sha256_unique")],
     "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
 }
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from hub.indexing.text import fold
+from hub.models.asset import Asset
 from hub.models.product import Product
 
 _SKU_SEPARATORS = re.compile(r"[-_./]+")
@@ -24,3 +25,34 @@ def product_document(product: Product) -> dict[str, Any]:
 
 def product_from_document(source: dict[str, Any]) -> Product:
     return Product.model_validate({k: v for k, v in source.items() if k != "search"})
+
+
+def asset_document(asset: Asset, linked_products: list[Product]) -> dict[str, Any]:
+    """The asset as GraphQL shows it, plus what lists filter on: tags, SKUs and roles of the
+    products linking it, which presets exist."""
+    document = asset.model_dump(mode="json")
+    document["facts"] = {k: v for k, v in document["facts"].items() if v is not None}
+    links = [(product, link) for product in linked_products for link in product.assets
+             if link.asset_id == asset.id]
+    labels = [tag.label for tag in asset.tags if tag.accepted]
+    document.update(
+        tag_labels=labels,
+        untagged=not labels,
+        rendition_presets=[rendition.preset for rendition in asset.renditions],
+        skus=sorted({product.sku for product, _ in links}),
+        roles=sorted({link.role.value for _, link in links}),
+        search={
+            "filename": fold(_SKU_SEPARATORS.sub(" ", asset.filename)),
+            "tags": fold(" ".join(labels)),
+            "products": fold(" ".join(f"{product.name} {_SKU_SEPARATORS.sub(' ', product.sku)}"
+                                      for product, _ in links)),
+        },
+    )
+    return document
+
+
+_ASSET_INDEX_ONLY = {"tag_labels", "untagged", "rendition_presets", "skus", "roles", "search"}
+
+
+def asset_from_document(source: dict[str, Any]) -> Asset:
+    return Asset.model_validate({k: v for k, v in source.items() if k not in _ASSET_INDEX_ONLY})

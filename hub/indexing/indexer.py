@@ -8,14 +8,17 @@ from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 
-from hub.indexing.documents import product_document
+from hub.indexing.documents import asset_document, product_document
 from hub.indexing.errors import elasticsearch_errors
 from hub.indexing.mappings import (
+    ASSETS_MAPPING,
+    ASSETS_MAPPING_VERSION,
     INDEX_SETTINGS,
     PRODUCTS_MAPPING,
     PRODUCTS_MAPPING_VERSION,
     IndexNames,
 )
+from hub.models.asset import Asset
 from hub.models.product import Product
 
 logger = logging.getLogger(__name__)
@@ -32,7 +35,8 @@ class SearchIndexer:
     async def ensure_indices(self) -> None:
         """Create each alias's first index if the alias does not exist yet (idempotent, and safe
         when several processes start at once: the first index has a fixed name)."""
-        wanted = [(self.names.products, PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION)]
+        wanted = [(self.names.products, PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION),
+                  (self.names.assets, ASSETS_MAPPING, ASSETS_MAPPING_VERSION)]
         async with elasticsearch_errors("creating indexes"):
             for alias, mapping, version in wanted:
                 if await self.es.indices.exists_alias(name=alias):
@@ -50,25 +54,41 @@ class SearchIndexer:
                 logger.info("created index for alias %s", alias)
 
     async def index_products(self, products: Iterable[Product]) -> None:
-        """Index products at their revision; an older revision than the indexed one is skipped."""
-        operations: list[dict[str, Any]] = []
-        for product in products:
-            operations.append({"index": {"_index": self.names.products, "_id": product.id,
-                                         "version": product.revision,
-                                         "version_type": "external"}})
-            operations.append(product_document(product))
-        await self._bulk(operations, "indexing products")
+        await self._index(self.names.products,
+                          [(p.id, p.revision, product_document(p)) for p in products])
+
+    async def index_assets(self, assets: Iterable[tuple[Asset, list[Product]]]) -> None:
+        """Each asset with the products that link it (their SKUs and names are searchable)."""
+        await self._index(self.names.assets, [(asset.id, asset.revision,
+                                               asset_document(asset, linked))
+                                              for asset, linked in assets])
 
     async def delete_products(self, deletions: Iterable[tuple[str, int | None]]) -> None:
+        await self._delete(self.names.products, deletions)
+
+    async def delete_assets(self, deletions: Iterable[tuple[str, int | None]]) -> None:
+        await self._delete(self.names.assets, deletions)
+
+    async def _index(self, alias: str, documents: list[tuple[str, int, dict[str, Any]]]) -> None:
+        """Index documents at their revision; an older revision than the indexed one is skipped,
+        so a late writer can never put an older state over a newer one."""
+        operations: list[dict[str, Any]] = []
+        for document_id, revision, document in documents:
+            operations.append({"index": {"_index": alias, "_id": document_id,
+                                         "version": revision, "version_type": "external"}})
+            operations.append(document)
+        await self._bulk(operations, f"indexing into {alias}")
+
+    async def _delete(self, alias: str, deletions: Iterable[tuple[str, int | None]]) -> None:
         """Remove (id, revision) pairs; with a revision, the removal is ordered after every
         indexed revision below it, without one it is unconditional."""
         operations: list[dict[str, Any]] = []
-        for product_id, revision in deletions:
-            action: dict[str, Any] = {"_index": self.names.products, "_id": product_id}
+        for document_id, revision in deletions:
+            action: dict[str, Any] = {"_index": alias, "_id": document_id}
             if revision is not None:
                 action |= {"version": revision, "version_type": "external"}
             operations.append({"delete": action})
-        await self._bulk(operations, "removing products from the index")
+        await self._bulk(operations, f"removing from {alias}")
 
     async def _bulk(self, operations: list[dict[str, Any]], action: str) -> None:
         if not operations:

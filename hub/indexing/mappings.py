@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRODUCTS_MAPPING_VERSION = 1
+ASSETS_MAPPING_VERSION = 1
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}
 
@@ -48,6 +49,52 @@ PRODUCTS_MAPPING: dict[str, Any] = {
 }
 
 
+ASSETS_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "_meta": {"mapping_version": ASSETS_MAPPING_VERSION},
+    "properties": {
+        # What GraphQL shows (the asset as in MongoDB), mostly not searchable.
+        "id": {"type": "keyword"},
+        "kind": {"type": "keyword"},
+        "filename": {"type": "keyword", "normalizer": "folded", "ignore_above": 1024},
+        "content_type": {"type": "keyword"},
+        "byte_size": {"type": "long"},
+        "sha256": {"type": "keyword"},
+        "facts": {
+            "properties": {
+                "width": {"type": "integer"},
+                "height": {"type": "integer"},
+                "format": {"type": "keyword"},
+                "duration_seconds": {"type": "float"},
+            },
+            "dynamic": False,
+        },
+        "tags": {"type": "object", "enabled": False},
+        "renditions": {"type": "object", "enabled": False},
+        "product_ids": {"type": "keyword"},
+        "version": {"type": "integer"},
+        "versions": {"type": "object", "enabled": False},
+        "revision": {"type": "long"},
+        "created_at": {"type": "date"},
+        "updated_at": {"type": "date"},
+        # Filters and facets.
+        "tag_labels": _KEYWORD_CI,
+        "untagged": {"type": "boolean"},
+        "rendition_presets": {"type": "keyword"},
+        "skus": _KEYWORD_CI,
+        "roles": {"type": "keyword"},
+        # What text search matches: accent-folded copies.
+        "search": {
+            "properties": {
+                "filename": {"type": "text"},
+                "tags": {"type": "text"},
+                "products": {"type": "text"},
+            }
+        },
+    },
+}
+
+
 @dataclass(frozen=True)
 class IndexNames:
     """The aliases of one deployment; the prefix keeps test runs and checkouts apart."""
@@ -58,5 +105,9 @@ class IndexNames:
     def products(self) -> str:
         return f"{self.prefix}-products"
 
+    @property
+    def assets(self) -> str:
+        return f"{self.prefix}-assets"
+
     def all(self) -> list[str]:
-        return [self.products]
+        return [self.products, self.assets]

@@ -4,10 +4,10 @@ text search, filters and a stable sort."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from elasticsearch import AsyncElasticsearch
 
@@ -19,6 +19,7 @@ from hub.indexing.text import fold
 from hub.models.product import Product
 
 _SKU_SEPARATORS = re.compile(r"[-_./]+")
+T = TypeVar("T")
 
 
 class ProductOrderField(StrEnum):
@@ -46,10 +47,36 @@ class ProductQuery:
 
 
 @dataclass
-class Page:
-    items: list[tuple[Product, str]] = field(default_factory=list)  # (product, cursor)
+class Page(Generic[T]):
+    items: list[tuple[T, str]] = field(default_factory=list)  # (entity, cursor)
     has_next_page: bool = False
     total_count: int = 0
+
+
+async def paged_search(
+    es: AsyncElasticsearch,
+    *,
+    index: str,
+    query: dict[str, Any],
+    sort: list[dict[str, Any]],
+    first: int,
+    after: str | None,
+    parse: Callable[[dict[str, Any]], T],
+    what: str,
+) -> Page[T]:
+    """One search request for one page: `first + 1` hits tell whether another page follows;
+    `search_after` with the previous page's last sort values continues where it stopped."""
+    order = ",".join(f"{field}:{direction}" for key in sort for field, direction in key.items())
+    search_after = decode_cursor(after, order=order) if after else None
+    async with elasticsearch_errors(f"searching {what}"):
+        response = await es.search(index=index, query=query, sort=sort, size=first + 1,
+                                   search_after=search_after, track_total_hits=True)
+    hits = response["hits"]["hits"]
+    return Page(
+        items=[(parse(hit["_source"]), encode_cursor(order, hit["sort"])) for hit in hits[:first]],
+        has_next_page=len(hits) > first,
+        total_count=response["hits"]["total"]["value"],
+    )
 
 
 class ProductSearch:
@@ -81,28 +108,10 @@ class ProductSearch:
         products = [product_from_document(hit["_source"]) for hit in response["hits"]["hits"]]
         return {product.sku: product for product in products if product.sku in skus}
 
-    async def find(self, query: ProductQuery, *, first: int, after: str | None) -> Page:
-        sort = self._sort(query)
-        order = ",".join(f"{field}:{direction}" for key in sort for field, direction in key.items())
-        search_after = decode_cursor(after, order=order) if after else None
-        async with elasticsearch_errors("searching products"):
-            response = await self.es.search(
-                index=self.names.products,
-                query=self._query(query),
-                sort=sort,
-                size=first + 1,
-                search_after=search_after,
-                track_total_hits=True,
-            )
-        hits = response["hits"]["hits"]
-        return Page(
-            items=[
-                (product_from_document(hit["_source"]), encode_cursor(order, hit["sort"]))
-                for hit in hits[:first]
-            ],
-            has_next_page=len(hits) > first,
-            total_count=response["hits"]["total"]["value"],
-        )
+    async def find(self, query: ProductQuery, *, first: int, after: str | None) -> Page[Product]:
+        return await paged_search(self.es, index=self.names.products, query=self._query(query),
+                                  sort=self._sort(query), first=first, after=after,
+                                  parse=product_from_document, what="products")
 
     @staticmethod
     def _sort(query: ProductQuery) -> list[dict[str, Any]]:

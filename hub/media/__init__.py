@@ -1,1 +1,3 @@
-"""Media files: storage, type sniffing, probing, renditions, delivery (no MongoDB or Elasticsearch here)."""
+"""Media files: storage, type sniffing, probing, renditions and delivery.
+
+Nothing here knows MongoDB or Elasticsearch."""

@@ -81,6 +81,8 @@ class Asset(BaseModel):
     facts: MediaFacts = Field(default_factory=MediaFacts)
     tags: list[Tag] = Field(default_factory=list)
     renditions: list[Rendition] = Field(default_factory=list)
+    # Products linking this asset; the links themselves (role, position) live on the products.
+    product_ids: list[str] = Field(default_factory=list)
     version: int = 1
     versions: list[AssetVersion] = Field(default_factory=list)
     revision: int = 1

@@ -39,6 +39,9 @@ class Product(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    def asset_ids(self) -> list[str]:
+        return [link.asset_id for link in self.assets]
+
     def to_mongo(self) -> dict[str, Any]:
         document = self.model_dump(mode="python")
         document["_id"] = document.pop("id")

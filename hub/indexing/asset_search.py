@@ -1,0 +1,107 @@
+"""Reading assets from Elasticsearch: by id (realtime `mget`) and paged, filtered lists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from hub.indexing.documents import asset_from_document
+from hub.indexing.errors import elasticsearch_errors
+from hub.indexing.mappings import IndexNames
+from hub.indexing.search import Page, paged_search
+from hub.indexing.text import fold
+from hub.models.asset import Asset, AssetKind
+
+_SEPARATORS = re.compile(r"[-_./]+")
+
+
+class AssetOrderField(StrEnum):
+    RELEVANCE = "RELEVANCE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    FILENAME = "FILENAME"
+    BYTE_SIZE = "BYTE_SIZE"
+
+
+_SORT_FIELDS = {
+    AssetOrderField.CREATED_AT: "created_at",
+    AssetOrderField.UPDATED_AT: "updated_at",
+    AssetOrderField.FILENAME: "filename",
+    AssetOrderField.BYTE_SIZE: "byte_size",
+}
+
+
+@dataclass(frozen=True)
+class AssetQuery:
+    text: str | None = None
+    kinds: Sequence[AssetKind] | None = None
+    skus: Sequence[str] | None = None
+    tags: Sequence[str] | None = None  # every one must be present
+    untagged: bool | None = None
+    missing_rendition: str | None = None  # a preset name
+    unlinked: bool | None = None
+    order_by: AssetOrderField | None = None
+    descending: bool | None = None
+
+
+class AssetSearch:
+    def __init__(self, es: AsyncElasticsearch, names: IndexNames) -> None:
+        self.es = es
+        self.names = names
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Asset]:
+        if not ids:
+            return {}
+        async with elasticsearch_errors("loading assets"):
+            response = await self.es.mget(index=self.names.assets, ids=list(dict.fromkeys(ids)))
+        return {doc["_id"]: asset_from_document(doc["_source"])
+                for doc in response["docs"] if doc.get("found")}
+
+    async def find(self, query: AssetQuery, *, first: int, after: str | None) -> Page[Asset]:
+        return await paged_search(self.es, index=self.names.assets, query=self._query(query),
+                                  sort=self._sort(query), first=first, after=after,
+                                  parse=asset_from_document, what="assets")
+
+    @staticmethod
+    def _sort(query: AssetQuery) -> list[dict[str, Any]]:
+        order_by = query.order_by or (
+            AssetOrderField.RELEVANCE if query.text else AssetOrderField.CREATED_AT
+        )
+        if order_by is AssetOrderField.RELEVANCE:
+            return [{"_score": "asc" if query.descending is False else "desc"}, {"id": "asc"}]
+        default_descending = order_by is not AssetOrderField.FILENAME
+        descending = default_descending if query.descending is None else query.descending
+        return [{_SORT_FIELDS[order_by]: "desc" if descending else "asc"}, {"id": "asc"}]
+
+    @staticmethod
+    def _query(query: AssetQuery) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = []
+        must_not: list[dict[str, Any]] = []
+        if query.kinds:
+            filters.append({"terms": {"kind": [kind.value for kind in query.kinds]}})
+        if query.skus:
+            filters.append({"terms": {"skus": list(query.skus)}})
+        for tag in query.tags or ():
+            filters.append({"term": {"tag_labels": tag}})
+        if query.untagged is not None:
+            filters.append({"term": {"untagged": query.untagged}})
+        if query.missing_rendition:
+            must_not.append({"term": {"rendition_presets": query.missing_rendition}})
+        if query.unlinked is True:
+            must_not.append({"exists": {"field": "product_ids"}})
+        elif query.unlinked is False:
+            filters.append({"exists": {"field": "product_ids"}})
+        must: list[dict[str, Any]] = [{"match_all": {}}]
+        text = (query.text or "").strip()
+        if text:
+            folded = _SEPARATORS.sub(" ", fold(text))
+            must = [{"multi_match": {
+                "query": folded, "type": "cross_fields", "operator": "and",
+                "fields": ["search.filename^2", "search.tags^3", "search.products"],
+            }}]
+        return {"bool": {"filter": filters, "must": must, "must_not": must_not}}
