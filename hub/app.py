@@ -12,11 +12,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub.catalog.indexes import ensure_mongo_indexes
+from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
 from hub.config import Settings
+from hub.errors import HubError
 from hub.graphql.schema import schema
 from hub.graphql.view import HubGraphQL
 from hub.health import check_health
+from hub.http.errors import hub_error_response
+from hub.http.media import routes as media_routes
+from hub.http.uploads import routes as upload_routes
+from hub.media.renditions import load_presets
+from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
 from hub.worker import drain_outbox_forever, ensure_search_indices
 
@@ -28,9 +35,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with Stores.open(settings) as stores:
             catalog = CatalogService(stores)
+            storage = LocalFileStorage(root=settings.data_dir)
+            storage.clear_staging()
+            library = MediaLibrary(catalog=catalog, storage=storage, settings=settings,
+                                   presets=load_presets(settings.presets_file))
             app.state.settings = settings
             app.state.stores = stores
             app.state.catalog = catalog
+            app.state.library = library
             await ensure_mongo_indexes(stores.db)
             # Start even when Elasticsearch is down: the drainer creates the indexes later.
             await ensure_search_indices(catalog)
@@ -40,16 +52,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield
             finally:
+                await library.wait_for_renditions()
                 drainer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await drainer
 
-    graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None,
+                         multipart_uploads_enabled=True)
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        *media_routes,
+        *upload_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={HubError: hub_error_response})
 
 
 async def healthz(request: Request) -> JSONResponse:

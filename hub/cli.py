@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    commands.add_parser("reindex", help="rebuild the search indexes from MongoDB (no downtime)")
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -40,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return asyncio.run(_demo(settings))
+    if args.command == "reindex":
+        return asyncio.run(_reindex(settings))
     if args.command == "schema":
         from hub.graphql.schema import schema
 
@@ -89,6 +92,26 @@ async def _demo(settings: Settings) -> int:
     async with Stores.open(settings) as stores:
         created, existing = await load_demo_catalog(stores)
     print(f"demo catalog: {created} products created, {existing} already there")
+    return 0
+
+
+async def _reindex(settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from hub.catalog.reindex import rebuild_index
+    from hub.catalog.service import CatalogService
+    from hub.stores import Stores
+
+    async with Stores.open(settings) as stores:
+        catalog = CatalogService(stores)
+        await catalog.indexer.ensure_indices()
+        for alias in stores.indices.all():
+            with tqdm(desc=alias, unit="doc") as bar:
+                def progress(done: int, total: int, bar: tqdm = bar) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                await rebuild_index(catalog, alias, progress)
     return 0
 
 

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     es_refresh_on_write: Literal["true", "wait_for", "false"] = "true"
 
     data_dir: Path = PROJECT_ROOT / ".local" / "data"
+    max_upload_bytes: int = 2 * 1024**3
+    max_image_pixels: int = 100_000_000
+    # Rendition presets (TOML); the default file ships with the hub.
+    presets_file: Path | None = None
+    # Signs on-demand transform URLs. Set a long random value in production.
+    signing_secret: str = "development-only-signing-secret"
 
     graphiql: bool | None = None
     max_page_size: int = 100

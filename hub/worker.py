@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 from hub.catalog.indexes import ensure_mongo_indexes
+from hub.catalog.reindex import rebuild_outdated_indices
 from hub.catalog.service import CatalogService
 from hub.config import Settings
 from hub.errors import Unavailable
@@ -21,6 +22,7 @@ async def ensure_search_indices(catalog: CatalogService) -> bool:
     """Create the indexes if needed; False (logged) while Elasticsearch is unreachable."""
     try:
         await catalog.indexer.ensure_indices()
+        await rebuild_outdated_indices(catalog)
     except Unavailable as error:
         logger.warning("search indexes not ready: %s", error)
         return False

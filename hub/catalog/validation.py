@@ -75,3 +75,35 @@ def _check_value(value: Any, *, path: str, depth: int) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_value(item, path=f"{path}[{index}]", depth=depth + 1)
+
+
+MAX_FILENAME_LENGTH = 255
+MAX_TAG_LENGTH = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_filename(filename: str | None) -> str:
+    """A plain file name: no folders, no traversal, no control characters. Empty is allowed
+    (the hub names the file after its type)."""
+    filename = (filename or "").strip()
+    if (
+        "/" in filename or "\\" in filename or filename in {".", ".."}
+        or _CONTROL.search(filename) or len(filename) > MAX_FILENAME_LENGTH
+    ):
+        raise BadUserInput(
+            f"file name {filename[:80]!r} is not a plain file name: no folders, '..', control "
+            f"characters, at most {MAX_FILENAME_LENGTH} characters", field="filename",
+        )
+    return filename
+
+
+def clean_tags(tags: list[str] | None) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags or []:
+        label = " ".join(tag.split())
+        if not label or len(label) > MAX_TAG_LENGTH or _CONTROL.search(label):
+            raise BadUserInput(f"tag {tag[:80]!r} must be 1 to {MAX_TAG_LENGTH} printable "
+                               "characters", field="tags")
+        if label.casefold() not in {existing.casefold() for existing in cleaned}:
+            cleaned.append(label)
+    return cleaned

@@ -11,9 +11,11 @@ from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
 from hub.graphql.core.errors import ErrorCodes
 from hub.graphql.core.store_calls import StoreCallsReport
+from hub.graphql.media.mutations import MediaMutations
+from hub.graphql.media.queries import MediaQueries
 
-Query = merge_types("Query", (CatalogQueries,))
-Mutation = merge_types("Mutation", (CatalogMutations,))
+Query = merge_types("Query", (CatalogQueries, MediaQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations))
 
 
 class HubSchema(strawberry.Schema):

@@ -12,6 +12,7 @@ from strawberry.asgi import GraphQL
 from hub.errors import ErrorCode
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
+from hub.graphql.media.dataloaders import MediaLoaders
 
 _HTTP_ERROR_CODES = {
     413: ErrorCode.PAYLOAD_TOO_LARGE,
@@ -47,4 +48,6 @@ class HubGraphQL(GraphQL[HubContext, None]):
             settings=state.settings,
             catalog=state.catalog,
             catalog_loaders=CatalogLoaders(state.catalog),
+            library=state.library,
+            media_loaders=MediaLoaders(state.catalog),
         )

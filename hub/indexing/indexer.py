@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
@@ -32,13 +33,15 @@ class SearchIndexer:
         self.names = names
         self.refresh = refresh
 
+    def _mappings(self) -> dict[str, tuple[dict[str, Any], int]]:
+        return {self.names.products: (PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION),
+                self.names.assets: (ASSETS_MAPPING, ASSETS_MAPPING_VERSION)}
+
     async def ensure_indices(self) -> None:
         """Create each alias's first index if the alias does not exist yet (idempotent, and safe
         when several processes start at once: the first index has a fixed name)."""
-        wanted = [(self.names.products, PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION),
-                  (self.names.assets, ASSETS_MAPPING, ASSETS_MAPPING_VERSION)]
         async with elasticsearch_errors("creating indexes"):
-            for alias, mapping, version in wanted:
+            for alias, (mapping, version) in self._mappings().items():
                 if await self.es.indices.exists_alias(name=alias):
                     continue
                 try:
@@ -53,15 +56,54 @@ class SearchIndexer:
                         raise
                 logger.info("created index for alias %s", alias)
 
-    async def index_products(self, products: Iterable[Product]) -> None:
-        await self._index(self.names.products,
+    async def outdated_aliases(self) -> list[str]:
+        """Aliases whose index was made from an older mapping than this code's."""
+        outdated = []
+        async with elasticsearch_errors("reading index mappings"):
+            for alias, (_, version) in self._mappings().items():
+                try:
+                    found = await self.es.indices.get_mapping(index=alias)
+                except NotFoundError:
+                    continue
+                versions = {body["mappings"].get("_meta", {}).get("mapping_version")
+                            for body in found.values()}
+                if versions != {version}:
+                    outdated.append(alias)
+        return outdated
+
+    async def create_fresh_index(self, alias: str) -> str:
+        """A new, empty index for `alias` with the current mapping, not yet behind the alias."""
+        mapping, version = self._mappings()[alias]
+        index = f"{alias}-v{version}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+        async with elasticsearch_errors("creating an index"):
+            await self.es.indices.create(index=index, settings=INDEX_SETTINGS, mappings=mapping)
+        return index
+
+    async def swap_alias(self, alias: str, index: str) -> None:
+        """Point `alias` at `index` in one atomic step, then delete the indexes it left."""
+        async with elasticsearch_errors("swapping an alias"):
+            try:
+                old = list(await self.es.indices.get_alias(name=alias))
+            except NotFoundError:
+                old = []
+            actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}}
+                                             for name in old]
+            actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
+            await self.es.indices.update_aliases(actions=actions)
+            for name in old:
+                await self.es.indices.delete(index=name)
+
+    async def index_products(self, products: Iterable[Product], *, into: str | None = None) -> None:
+        await self._index(into or self.names.products,
                           [(p.id, p.revision, product_document(p)) for p in products])
 
-    async def index_assets(self, assets: Iterable[tuple[Asset, list[Product]]]) -> None:
+    async def index_assets(
+        self, assets: Iterable[tuple[Asset, list[Product]]], *, into: str | None = None
+    ) -> None:
         """Each asset with the products that link it (their SKUs and names are searchable)."""
-        await self._index(self.names.assets, [(asset.id, asset.revision,
-                                               asset_document(asset, linked))
-                                              for asset, linked in assets])
+        await self._index(into or self.names.assets, [(asset.id, asset.revision,
+                                                       asset_document(asset, linked))
+                                                      for asset, linked in assets])
 
     async def delete_products(self, deletions: Iterable[tuple[str, int | None]]) -> None:
         await self._delete(self.names.products, deletions)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-PRODUCTS_MAPPING_VERSION = 1
+PRODUCTS_MAPPING_VERSION = 2  # 2: revision, asset links
 ASSETS_MAPPING_VERSION = 1
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}

@@ -40,7 +40,7 @@ PDF = SniffedType("application/pdf", AssetKind.DOCUMENT, "pdf")
 
 ACCEPTED: tuple[SniffedType, ...] = (
     JPEG, PNG, GIF, WEBP, AVIF, TIFF, HEIC, MP4, MOV, WEBM, GLB, GLTF, PDF,
-)
+)  # fmt: skip
 
 # ISO base media (`ftyp`) brands. Image brands are checked before video ones, because an AVIF or
 # HEIC file also lists the generic HEIF brands `mif1`/`msf1` among its compatible brands.
@@ -58,6 +58,13 @@ _BRAND_FAMILIES: tuple[tuple[frozenset[bytes], SniffedType], ...] = (
     (_MP4_BRANDS, MP4),
 )
 _GENERIC_HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
+# Major brands of files that also list `isom` or `mp42` but hold no video we accept.
+_REFUSED_MAJOR_BRANDS = {
+    b"M4A ": "an MPEG-4 audio file",
+    b"M4B ": "an MPEG-4 audiobook",
+    b"M4P ": "a protected MPEG-4 audio file",
+    b"crx ": "a Canon raw photo (CR3)",
+}
 
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 _EBML_DOC_TYPE = 0x4282
@@ -108,6 +115,8 @@ def _match_ftyp(head: bytes) -> SniffedType | str:
     if len(head) < 12:
         return "a truncated ISO media file"
     major = head[8:12]
+    if major in _REFUSED_MAJOR_BRANDS:
+        return _REFUSED_MAJOR_BRANDS[major]
     # Compatible brands follow the 4-byte minor version; size 0 means "to the end of the file".
     end = len(head) if box_size == 0 else min(box_size, len(head))
     compatible = {head[offset : offset + 4] for offset in range(16, end - 3, 4)}

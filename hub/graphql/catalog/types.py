@@ -8,8 +8,12 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import OrderDirection, PageInfo
+from hub.graphql.media.types import Asset, ProductAsset
 from hub.indexing.search import ProductOrderField
+from hub.models.asset import AssetKind
+from hub.models.product import AssetLink, AssetRole
 from hub.models.product import Product as ProductModel
 
 # Registers the search layer's enum as a GraphQL enum (the same class, so one set of values).
@@ -25,6 +29,22 @@ class Product:
     attributes: JSON
     created_at: datetime
     updated_at: datetime
+    links: strawberry.Private[list[AssetLink]]
+
+    @strawberry.field(description="Linked assets in role order, then by position.")
+    async def assets(self, info: Info, role: AssetRole | None = None) -> list[ProductAsset]:
+        links = [link for link in self.links if role is None or link.role is role]
+        loaded = await info.context.media_loaders.asset_by_id.load_many(
+            [link.asset_id for link in links])
+        return [ProductAsset(role=link.role, position=link.position, asset=Asset(model=asset))
+                for link, asset in zip(links, loaded, strict=True) if asset is not None]
+
+    @strawberry.field(description="The MAIN image, else the first linked image.")
+    async def main_image(self, info: Info) -> Asset | None:
+        for candidate in await self.assets(info):
+            if candidate.role is AssetRole.MAIN or candidate.asset.model.kind is AssetKind.IMAGE:
+                return candidate.asset
+        return None
 
     @classmethod
     def from_model(cls, product: ProductModel) -> Product:
@@ -36,6 +56,7 @@ class Product:
             attributes=cast(JSON, product.attributes),
             created_at=product.created_at,
             updated_at=product.updated_at,
+            links=product.assets,
         )
 
 

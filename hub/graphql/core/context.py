@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
 from hub.config import Settings
 from hub.graphql.catalog.dataloaders import CatalogLoaders
+from hub.graphql.media.dataloaders import MediaLoaders
 
 
 @dataclass
@@ -21,7 +23,15 @@ class HubContext:
     settings: Settings
     catalog: CatalogService
     catalog_loaders: CatalogLoaders
+    library: MediaLibrary
+    media_loaders: MediaLoaders
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+
+    @property
+    def base_url(self) -> str:
+        """Where this request reached the hub, for absolute media URLs."""
+        return str(self.request.base_url).rstrip("/")
 
 
 Info = StrawberryInfo[HubContext, None]

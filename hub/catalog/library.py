@@ -1,0 +1,398 @@
+"""Media library use cases: one ingest service behind every upload path, renditions, versions,
+tags and deletion. Bytes live in blob storage; MongoDB holds the asset; the index follows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bson import ObjectId
+
+from hub.catalog.clock import now_millis
+from hub.catalog.publisher import ASSET
+from hub.catalog.service import CatalogService
+from hub.catalog.transform_cache import CachedTransform, TransformCache
+from hub.catalog.validation import clean_filename, clean_tags
+from hub.config import Settings
+from hub.errors import BadUserInput, NotFound
+from hub.media.probe import probe
+from hub.media.renditions import Preset, RenderedImage, Transform, render_presets
+from hub.media.renditions import render_transform as render_transform_image
+from hub.media.sniff import SniffedType, sniff
+from hub.media.storage import BlobStorage, StagedUpload
+from hub.models.asset import (
+    Asset,
+    AssetKind,
+    AssetVersion,
+    MediaFacts,
+    Rendition,
+    Tag,
+    TagSource,
+)
+from hub.models.product import AssetRole
+
+logger = logging.getLogger(__name__)
+
+# Extensions a client may use for each sniffed type; anything else is a lie about the content.
+EXTENSION_ALIASES: dict[str, set[str]] = {
+    "jpg": {"jpg", "jpeg", "jpe", "jfif"},
+    "tiff": {"tif", "tiff"},
+    "heic": {"heic", "heif"},
+    "mp4": {"mp4", "m4v"},
+    "mov": {"mov", "qt"},
+}
+
+DEFAULT_ROLE = {
+    AssetKind.IMAGE: AssetRole.GALLERY,
+    AssetKind.VIDEO: AssetRole.VIDEO,
+    AssetKind.MODEL_3D: AssetRole.MODEL_3D,
+    AssetKind.DOCUMENT: AssetRole.MANUAL,
+}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    asset: Asset
+    created: bool  # False: the same bytes were uploaded before and that asset is returned
+
+
+class MediaLibrary:
+    def __init__(
+        self,
+        *,
+        catalog: CatalogService,
+        storage: BlobStorage,
+        settings: Settings,
+        presets: dict[str, Preset],
+    ) -> None:
+        self.catalog = catalog
+        self.assets = catalog.assets
+        self.publisher = catalog.publisher
+        self.locks = catalog.locks
+        self.storage = storage
+        self.settings = settings
+        self.presets = presets
+        self.transforms = TransformCache(catalog.assets.collection.database)
+        self._rendering: set[asyncio.Task[None]] = set()
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    async def ingest(
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        filename: str | None,
+        sku: str | None = None,
+        role: AssetRole | None = None,
+        position: int | None = None,
+        tags: list[str] | None = None,
+    ) -> IngestResult:
+        """Store an upload as an asset (or find the asset with the same bytes), optionally
+        linked to a product. Bad input raises before anything is kept."""
+        name = clean_filename(filename)
+        labels = clean_tags(tags)
+        if sku is not None and await self.catalog.products.get_by_sku(sku) is None:
+            raise NotFound(f"no product with SKU {sku!r}; create it first", sku=sku)
+        staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
+        try:
+            sniffed, facts = await self._inspect(staged, name)
+            asset, created = await self._store_new_asset(staged, sniffed, facts, name, labels)
+        finally:
+            staged.delete()
+        if sku is not None and await self._needs_link(asset, sku, role, position):
+            chosen = role or await self._default_role(sku, asset.kind)
+            await self.catalog.link_asset(asset.id, sku, chosen, position)
+            asset = await self._require(asset.id)
+        if created:
+            self.schedule_renditions(asset.id)
+        return IngestResult(asset, created)
+
+    async def _inspect(self, staged: StagedUpload, filename: str) -> tuple[SniffedType, MediaFacts]:
+        if staged.byte_size == 0:
+            raise BadUserInput("the file is empty", field="file", reason="empty_file")
+        sniffed = sniff(staged.head)
+        _check_extension(filename, sniffed)
+        facts = await asyncio.to_thread(probe, staged.path, sniffed,
+                                        max_pixels=self.settings.max_image_pixels)
+        return sniffed, facts
+
+    async def _store_new_asset(
+        self,
+        staged: StagedUpload,
+        sniffed: SniffedType,
+        facts: MediaFacts,
+        filename: str,
+        labels: list[str],
+    ) -> tuple[Asset, bool]:
+        existing = await self.assets.get_by_sha256(staged.sha256)
+        if existing is not None:
+            return existing, False
+        blob_existed = await self.storage.exists(staged.sha256)
+        await self.storage.store_file(staged.path, staged.sha256)
+        now = now_millis()
+        asset = Asset.model_validate({
+            "id": str(ObjectId()),
+            "kind": sniffed.kind,
+            "filename": filename or f"upload.{sniffed.extension}",
+            "content_type": sniffed.content_type,
+            "byte_size": staged.byte_size,
+            "sha256": staged.sha256,
+            "facts": facts,
+            "tags": [Tag(label=label) for label in labels],
+            "created_at": now,
+            "updated_at": now,
+        })
+        entry = await self.publisher.record(ASSET, asset.id)
+        try:
+            inserted = await self.assets.insert(asset)
+        except BaseException:
+            await self._drop_blob_unless_used(staged.sha256, blob_existed)
+            raise
+        if not inserted:  # a concurrent upload of the same bytes won
+            await self.publisher.discard([entry])
+            winner = await self.assets.get_by_sha256(staged.sha256)
+            if winner is None:
+                raise RuntimeError("duplicate sha256 reported but no asset holds it")
+            return winner, False
+        await self.publisher.publish([entry], assets=[asset])
+        return asset, True
+
+    async def _drop_blob_unless_used(self, sha256: str, existed_before: bool) -> None:
+        if not existed_before:
+            await self.storage.delete(sha256)
+
+    async def _needs_link(
+        self, asset: Asset, sku: str, role: AssetRole | None, position: int | None
+    ) -> bool:
+        """Uploading the same file for the same SKU again keeps its link as it is, unless a
+        role or position is asked for."""
+        product = await self.catalog.products.get_by_sku(sku)
+        already = product is not None and asset.id in product.asset_ids()
+        return not already or role is not None or position is not None
+
+    async def _default_role(self, sku: str, kind: AssetKind) -> AssetRole:
+        """The first image of a product becomes its MAIN image; later ones go to the gallery."""
+        if kind is AssetKind.IMAGE:
+            product = await self.catalog.products.get_by_sku(sku)
+            if product is not None and all(link.role is not AssetRole.MAIN
+                                           for link in product.assets):
+                return AssetRole.MAIN
+        return DEFAULT_ROLE[kind]
+
+    # -- versions and deletion ------------------------------------------------------------
+
+    async def replace_file(
+        self, asset_id: str, chunks: AsyncIterator[bytes], *, filename: str | None
+    ) -> Asset:
+        """A new version of the asset's file: the old original is kept, renditions are made
+        anew, links and tags stay."""
+        name = clean_filename(filename)
+        current = await self._require(asset_id)
+        staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
+        try:
+            sniffed, facts = await self._inspect(staged, name)
+            if sniffed.kind is not current.kind:
+                raise BadUserInput(
+                    f"a {current.kind.value} asset cannot be replaced by a "
+                    f"{sniffed.kind.value} file; upload it as a new asset", field="file")
+            if staged.sha256 == current.sha256:
+                return current
+            other = await self.assets.get_by_sha256(staged.sha256)
+            if other is not None:
+                raise BadUserInput(f"this file is already asset {other.id}", field="file",
+                                   existing_asset_id=other.id)
+            blob_existed = await self.storage.exists(staged.sha256)
+            await self.storage.store_file(staged.path, staged.sha256)
+        finally:
+            staged.delete()
+        async with self.locks.hold(asset_id):
+            current = await self._require(asset_id)
+            entry = await self.publisher.record(ASSET, asset_id)
+            old = AssetVersion(version=current.version, filename=current.filename,
+                               content_type=current.content_type, byte_size=current.byte_size,
+                               sha256=current.sha256, replaced_at=now_millis())
+            try:
+                updated = await self.assets.update(asset_id, {
+                    "filename": name or current.filename,
+                    "content_type": sniffed.content_type,
+                    "byte_size": staged.byte_size,
+                    "sha256": staged.sha256,
+                    "facts": facts.model_dump(mode="python"),
+                    "renditions": [],
+                    "version": current.version + 1,
+                    "updated_at": now_millis(),
+                }, extra={"$push": {"versions": old.model_dump(mode="python")}})
+            except BaseException:
+                await self._drop_blob_unless_used(staged.sha256, blob_existed)
+                raise
+            if updated is None:
+                await self._drop_blob_unless_used(staged.sha256, blob_existed)
+                raise BadUserInput("this file was just uploaded as another asset", field="file")
+            await self.publisher.publish([entry], assets=[updated])
+        await self._delete_unused_blobs([r.sha256 for r in current.renditions])
+        self.schedule_renditions(asset_id)
+        return updated
+
+    async def delete_asset(self, asset_id: str) -> None:
+        """Remove the asset, its links, its index entry and every blob nothing else uses."""
+        asset = await self._require(asset_id)
+        for product_id in asset.product_ids:
+            product = await self.catalog.products.get(product_id)
+            if product is not None and asset_id in product.asset_ids():
+                await self.catalog.unlink_asset(asset_id, product.sku)
+        async with self.locks.hold(asset_id):
+            entry = await self.publisher.record(ASSET, asset_id)
+            deleted = await self.assets.delete(asset_id)
+            if deleted is None:
+                await self.publisher.discard([entry])
+                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+            await self.publisher.publish([entry],
+                                         deleted_assets=[(asset_id, deleted.revision + 1)])
+        await self._delete_unused_blobs([deleted.sha256, *(v.sha256 for v in deleted.versions),
+                                         *(r.sha256 for r in deleted.renditions)])
+
+    async def _delete_unused_blobs(self, shas: Sequence[str]) -> None:
+        for sha256 in dict.fromkeys(shas):
+            if not await self.assets.references_blob(sha256):
+                await self.storage.delete(sha256)
+
+    # -- tags -----------------------------------------------------------------------------
+
+    async def tag_asset(
+        self, asset_id: str, *, add: list[str] | None = None, remove: list[str] | None = None
+    ) -> Asset:
+        """Add manual tags (accepting a matching suggestion) and remove tags by label."""
+        to_add = clean_tags(add)
+        to_remove = {label.casefold() for label in clean_tags(remove)}
+        async with self.locks.hold(asset_id):
+            asset = await self._require(asset_id)
+            kept = [tag for tag in asset.tags if tag.label.casefold() not in to_remove]
+            for label in to_add:
+                match = next((t for t in kept if t.label.casefold() == label.casefold()), None)
+                if match is None:
+                    kept.append(Tag(label=label))
+                elif not match.accepted:
+                    kept[kept.index(match)] = match.model_copy(update={
+                        "accepted": True, "source": TagSource.MANUAL})
+            return await self._save_tags(asset_id, kept)
+
+    async def _save_tags(self, asset_id: str, tags: list[Tag]) -> Asset:
+        entry = await self.publisher.record(ASSET, asset_id)
+        updated = await self.assets.update(asset_id, {
+            "tags": [tag.model_dump(mode="python") for tag in tags],
+            "updated_at": now_millis(),
+        })
+        if updated is None:
+            await self.publisher.discard([entry])
+            raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+        await self.publisher.publish([entry], assets=[updated])
+        return updated
+
+    # -- renditions -----------------------------------------------------------------------
+
+    def schedule_renditions(self, asset_id: str) -> None:
+        """Make every preset's rendition in the background: the upload answers at once and
+        `Asset.renditions` fills in; a rendition asked for before that is made on demand."""
+        task = asyncio.create_task(self._render_all(asset_id))
+        self._rendering.add(task)
+        task.add_done_callback(self._rendering.discard)
+
+    async def wait_for_renditions(self) -> None:
+        """Let background rendering finish (shutdown)."""
+        while self._rendering:
+            await asyncio.gather(*list(self._rendering), return_exceptions=True)
+
+    async def _render_all(self, asset_id: str) -> None:
+        try:
+            await self.ensure_renditions(asset_id, list(self.presets))
+        except Exception:
+            logger.exception("rendering asset %s failed; renditions will be made on demand",
+                             asset_id)
+
+    async def ensure_renditions(self, asset_id: str, preset_names: Sequence[str]) -> Asset:
+        """Make the named presets' renditions that do not exist yet (decoding the original once
+        for all of them) and record them on the asset."""
+        asset = await self._require(asset_id)
+        if asset.kind is not AssetKind.IMAGE:
+            return asset  # video posters and 3D previews come with the video/3D issue
+        missing = [self.presets[name] for name in preset_names
+                   if name not in {r.preset for r in asset.renditions}]
+        if not missing:
+            return asset
+        source = self.storage.local_path(asset.sha256)
+        rendered = await asyncio.to_thread(render_presets, source, missing)
+        made = [await self._store_rendition(name, image) for name, image in rendered.items()]
+        async with self.locks.hold(asset_id):
+            current = await self._require(asset_id)
+            if current.sha256 != asset.sha256:  # replaced meanwhile: these belong to nobody
+                await self._delete_unused_blobs([r.sha256 for r in made])
+                return current
+            have = {r.preset for r in current.renditions}
+            renditions = current.renditions + [r for r in made if r.preset not in have]
+            entry = await self.publisher.record(ASSET, asset_id)
+            updated = await self.assets.update(asset_id, {
+                "renditions": [r.model_dump(mode="python") for r in renditions]})
+            if updated is None:
+                await self.publisher.discard([entry])
+                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+            await self.publisher.publish([entry], assets=[updated])
+            return updated
+
+    async def _store_rendition(self, preset: str, image: RenderedImage) -> Rendition:
+        sha256 = await self.storage.store_bytes(image.data)
+        return Rendition(preset=preset, format=image.format, content_type=image.content_type,
+                         width=image.width, height=image.height, byte_size=len(image.data),
+                         sha256=sha256)
+
+    async def rendition(self, asset_id: str, preset: str) -> Rendition:
+        if preset not in self.presets:
+            raise NotFound(f"no rendition preset {preset!r}; see renditionPresets",
+                           preset=preset)
+        asset = await self.ensure_renditions(asset_id, [preset])
+        found = next((r for r in asset.renditions if r.preset == preset), None)
+        if found is None:
+            raise BadUserInput(f"{asset.kind.value} assets have no {preset!r} rendition",
+                               preset=preset)
+        return found
+
+    async def transform(self, asset_id: str, transform: Transform) -> tuple[Path, str]:
+        """An on-demand transform, rendered once and then served from the blob store."""
+        asset = await self._require(asset_id)
+        if asset.kind is not AssetKind.IMAGE:
+            raise BadUserInput("only images can be transformed", id=asset_id)
+        key = f"{asset.sha256}:{transform.key()}"
+        cached = await self.transforms.get(key)
+        if cached is None or not await self.storage.exists(cached.sha256):
+            source = self.storage.local_path(asset.sha256)
+            image = await asyncio.to_thread(render_transform_image, source, transform)
+            cached = CachedTransform(await self.storage.store_bytes(image.data),
+                                     image.content_type)
+            await self.transforms.put(key, cached)
+        return self.storage.local_path(cached.sha256), cached.content_type
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def _require(self, asset_id: str) -> Asset:
+        asset = await self.assets.get(asset_id)
+        if asset is None:
+            raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+        return asset
+
+    async def get_asset(self, asset_id: str) -> Asset | None:
+        return (await self.catalog.assets_by_id([asset_id])).get(asset_id)
+
+
+def _check_extension(filename: str, sniffed: SniffedType) -> None:
+    if "." not in filename:
+        return
+    extension = filename.rsplit(".", 1)[1].lower()
+    allowed = EXTENSION_ALIASES.get(sniffed.extension, {sniffed.extension})
+    if extension not in allowed:
+        raise BadUserInput(
+            f"the file name says .{extension} but the content is {sniffed.content_type}; "
+            "rename it or upload the right file", field="filename", reason="extension_mismatch",
+            detected_content_type=sniffed.content_type,
+        )

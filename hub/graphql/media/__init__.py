@@ -1,0 +1,1 @@
+"""GraphQL for media assets: types, queries, mutations, dataloaders."""

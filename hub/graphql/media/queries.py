@@ -1,0 +1,57 @@
+"""Media queries: thin resolvers over the catalog and the media library."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hub.graphql.core.context import Info
+from hub.graphql.core.pagination import OrderDirection, PageInfo, check_page_size
+from hub.graphql.media.types import (
+    Asset,
+    AssetConnection,
+    AssetEdge,
+    AssetFilter,
+    AssetOrder,
+    RenditionPreset,
+)
+from hub.indexing.asset_search import AssetQuery
+
+
+@strawberry.type
+class MediaQueries:
+    @strawberry.field(description="One asset by id; null if there is none.")
+    async def asset(self, info: Info, id: strawberry.ID) -> Asset | None:
+        found = await info.context.media_loaders.asset_by_id.load(str(id))
+        return Asset(model=found) if found else None
+
+    @strawberry.field(description="Assets, newest first unless ordered otherwise.")
+    async def assets(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: AssetFilter | None = None,
+        order_by: AssetOrder | None = None,
+    ) -> AssetConnection:
+        check_page_size(first, info.context.settings.max_page_size)
+        given = filter or AssetFilter()
+        query = AssetQuery(
+            text=given.text, kinds=given.kinds, skus=given.skus, tags=given.tags,
+            untagged=given.untagged, missing_rendition=given.missing_rendition,
+            unlinked=given.unlinked,
+            order_by=order_by.field if order_by else None,
+            descending=(order_by.direction is OrderDirection.DESC
+                        if order_by and order_by.direction else None),
+        )
+        page = await info.context.catalog.find_assets(query, first=first, after=after)
+        edges = [AssetEdge(cursor=cursor, node=Asset(model=asset)) for asset, cursor in page.items]
+        return AssetConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next_page,
+                               end_cursor=edges[-1].cursor if edges else None),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(description="The renditions made for every image, by sales channel.")
+    def rendition_presets(self, info: Info) -> list[RenditionPreset]:
+        return [RenditionPreset.from_preset(p) for p in info.context.library.presets.values()]

@@ -1,0 +1,302 @@
+"""GraphQL types of the media domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hub.graphql.core.context import Info
+from hub.graphql.core.pagination import OrderDirection, PageInfo
+from hub.http.urls import blob_url, transform_url
+from hub.indexing.asset_search import AssetOrderField
+from hub.media.renditions import Preset, Transform
+from hub.models.asset import Asset as AssetModel
+from hub.models.asset import AssetKind, TagSource
+from hub.models.asset import Rendition as RenditionModel
+from hub.models.product import AssetRole
+
+if TYPE_CHECKING:
+    from hub.graphql.catalog.types import Product
+
+strawberry.enum(AssetKind)
+strawberry.enum(TagSource)
+strawberry.enum(AssetRole)
+strawberry.enum(AssetOrderField)
+
+
+@strawberry.enum
+class Fit(Enum):
+    CONTAIN = "contain"
+    COVER = "cover"
+    PAD = "pad"
+
+
+@strawberry.enum
+class ImageFormat(Enum):
+    JPEG = "jpeg"
+    PNG = "png"
+    WEBP = "webp"
+    AVIF = "avif"
+
+
+@strawberry.type
+class Tag:
+    label: str
+    confidence: float
+    source: TagSource
+    accepted: bool
+
+
+@strawberry.type
+class Rendition:
+    preset: str
+    width: int
+    height: int
+    format: str
+    content_type: str
+    byte_size: int
+    url: str
+
+    @classmethod
+    def from_model(cls, rendition: RenditionModel, base_url: str) -> Rendition:
+        return cls(preset=rendition.preset, width=rendition.width, height=rendition.height,
+                   format=rendition.format, content_type=rendition.content_type,
+                   byte_size=rendition.byte_size,
+                   url=blob_url(base_url, rendition.sha256, rendition.content_type))
+
+
+@strawberry.type
+class RenditionPreset:
+    name: str
+    width: int
+    height: int | None
+    fit: str
+    format: str
+    quality: int
+    description: str
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> RenditionPreset:
+        return cls(name=preset.name, width=preset.width, height=preset.height, fit=preset.fit,
+                   format=preset.format, quality=preset.quality, description=preset.description)
+
+
+@strawberry.type
+class AssetVersion:
+    version: int
+    filename: str
+    content_type: str
+    byte_size: int
+    sha256: str
+    replaced_at: datetime
+    url: str
+
+
+@strawberry.input
+class FocalPoint:
+    x: float
+    y: float
+
+
+@strawberry.input(description="An on-demand image transform; sizes 1..4096, quality 1..100.")
+class ImageTransform:
+    width: int | None = None
+    height: int | None = None
+    fit: Fit = Fit.CONTAIN
+    format: ImageFormat = ImageFormat.WEBP
+    quality: int | None = None
+    focal_point: FocalPoint | None = None
+
+
+@strawberry.type
+class Asset:
+    model: strawberry.Private[AssetModel]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.model.id)
+
+    @strawberry.field
+    def kind(self) -> AssetKind:
+        return self.model.kind
+
+    @strawberry.field
+    def filename(self) -> str:
+        return self.model.filename
+
+    @strawberry.field
+    def content_type(self) -> str:
+        return self.model.content_type
+
+    @strawberry.field
+    def byte_size(self) -> int:
+        return self.model.byte_size
+
+    @strawberry.field
+    def sha256(self) -> str:
+        return self.model.sha256
+
+    @strawberry.field
+    def width(self) -> int | None:
+        return self.model.facts.width
+
+    @strawberry.field
+    def height(self) -> int | None:
+        return self.model.facts.height
+
+    @strawberry.field(description="width / height, to reserve space before the image loads.")
+    def aspect_ratio(self) -> float | None:
+        facts = self.model.facts
+        return round(facts.width / facts.height, 6) if facts.width and facts.height else None
+
+    @strawberry.field
+    def format(self) -> str | None:
+        return self.model.facts.format
+
+    @strawberry.field
+    def color_mode(self) -> str | None:
+        return self.model.facts.color_mode
+
+    @strawberry.field
+    def has_alpha(self) -> bool | None:
+        return self.model.facts.has_alpha
+
+    @strawberry.field
+    def duration_seconds(self) -> float | None:
+        return self.model.facts.duration_seconds
+
+    @strawberry.field
+    def fps(self) -> float | None:
+        return self.model.facts.fps
+
+    @strawberry.field
+    def codec(self) -> str | None:
+        return self.model.facts.codec
+
+    @strawberry.field
+    def page_count(self) -> int | None:
+        return self.model.facts.page_count
+
+    @strawberry.field
+    def mesh_count(self) -> int | None:
+        return self.model.facts.mesh_count
+
+    @strawberry.field
+    def vertex_count(self) -> int | None:
+        return self.model.facts.vertex_count
+
+    @strawberry.field(description="[[minX, minY, minZ], [maxX, maxY, maxZ]] of a 3D model.")
+    def bounds(self) -> list[list[float]] | None:
+        return self.model.facts.bounds
+
+    @strawberry.field
+    def blurhash(self) -> str | None:
+        return self.model.facts.blurhash
+
+    @strawberry.field
+    def dominant_color(self) -> str | None:
+        return self.model.facts.dominant_color
+
+    @strawberry.field
+    def tags(self) -> list[Tag]:
+        return [Tag(label=t.label, confidence=t.confidence, source=t.source, accepted=t.accepted)
+                for t in self.model.tags]
+
+    @strawberry.field
+    def renditions(self, info: Info) -> list[Rendition]:
+        return [Rendition.from_model(r, info.context.base_url) for r in self.model.renditions]
+
+    @strawberry.field(description="The rendition of one preset, null until it has been made.")
+    def rendition(self, info: Info, preset: str) -> Rendition | None:
+        found = next((r for r in self.model.renditions if r.preset == preset), None)
+        return Rendition.from_model(found, info.context.base_url) if found else None
+
+    @strawberry.field(description="The current original; this URL never changes its bytes.")
+    def original_url(self, info: Info) -> str:
+        return blob_url(info.context.base_url, self.model.sha256, self.model.content_type)
+
+    @strawberry.field(description="A signed URL of an on-demand transform of this image.")
+    def url(self, info: Info, transform: ImageTransform) -> str:
+        focal = transform.focal_point
+        parsed = Transform(
+            width=transform.width, height=transform.height, fit=transform.fit.value,
+            format=transform.format.value, quality=transform.quality,
+            focal_x=focal.x if focal else None, focal_y=focal.y if focal else None,
+        ).validate()
+        return transform_url(info.context.base_url, self.model.id, parsed,
+                             info.context.settings.signing_secret)
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.model.version
+
+    @strawberry.field(description="Earlier originals, kept when the file was replaced.")
+    def versions(self, info: Info) -> list[AssetVersion]:
+        return [AssetVersion(version=v.version, filename=v.filename,
+                             content_type=v.content_type, byte_size=v.byte_size,
+                             sha256=v.sha256, replaced_at=v.replaced_at,
+                             url=blob_url(info.context.base_url, v.sha256, v.content_type))
+                for v in self.model.versions]
+
+    @strawberry.field(description="Products this asset is linked to.")
+    async def products(
+        self, info: Info
+    ) -> list[Annotated[Product, strawberry.lazy("hub.graphql.catalog.types")]]:
+        from hub.graphql.catalog.types import Product
+
+        loaded = await info.context.catalog_loaders.product_by_id.load_many(
+            self.model.product_ids)
+        return [Product.from_model(product) for product in loaded if product is not None]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.model.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.model.updated_at
+
+
+@strawberry.type
+class AssetEdge:
+    cursor: str
+    node: Asset
+
+
+@strawberry.type
+class AssetConnection:
+    edges: list[AssetEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class AssetFilter:
+    text: str | None = strawberry.field(default=None, description="Words of the file name, "
+                                        "tags, or linked products' names and SKUs.")
+    kinds: list[AssetKind] | None = None
+    skus: list[str] | None = strawberry.field(default=None,
+                                              description="Linked to any of these SKUs.")
+    tags: list[str] | None = strawberry.field(default=None,
+                                              description="Has every one of these tags.")
+    untagged: bool | None = None
+    missing_rendition: str | None = strawberry.field(
+        default=None, description="Lacks the rendition of this preset.")
+    unlinked: bool | None = strawberry.field(default=None,
+                                             description="Linked to no product (true) or some.")
+
+
+@strawberry.input
+class AssetOrder:
+    field: AssetOrderField
+    direction: OrderDirection | None = None
+
+
+@strawberry.type
+class ProductAsset:
+    role: AssetRole
+    position: int
+    asset: Asset

@@ -1,0 +1,1 @@
+"""HTTP routes beside GraphQL: media delivery and streaming uploads."""

@@ -1,0 +1,104 @@
+"""Media delivery: content-addressed blobs, an asset's current original, named renditions
+(made on demand when missing) and signed on-demand transforms."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.catalog.library import MediaLibrary
+from hub.errors import BadUserInput, Forbidden, NotFound
+from hub.http.urls import CONTENT_TYPES, transform_message
+from hub.media.delivery import blob_response
+from hub.media.renditions import Transform
+from hub.media.signing import verify
+
+_BLOB_NAME = re.compile(r"(?P<sha256>[0-9a-f]{64})\.(?P<extension>[a-z0-9]{2,5})")
+
+
+def _library(request: Request) -> MediaLibrary:
+    library: MediaLibrary = request.app.state.library
+    return library
+
+
+async def blob(request: Request) -> Response:
+    """`/media/<sha256>.<ext>`: the bytes never change for this URL, so it is cached forever."""
+    match = _BLOB_NAME.fullmatch(request.path_params["name"])
+    library = _library(request)
+    if match is None or match["extension"] not in CONTENT_TYPES:
+        raise NotFound("no such media file")
+    sha256 = match["sha256"]
+    if not await library.storage.exists(sha256):
+        raise NotFound("no such media file")
+    return blob_response(request, library.storage.local_path(sha256), etag=sha256,
+                         content_type=CONTENT_TYPES[match["extension"]], immutable=True)
+
+
+async def original(request: Request) -> Response:
+    """`/assets/<id>/original`: whatever the current version is, revalidated by ETag."""
+    library = _library(request)
+    asset = await library.get_asset(request.path_params["asset_id"])
+    if asset is None:
+        raise NotFound("no such asset")
+    return blob_response(request, library.storage.local_path(asset.sha256), etag=asset.sha256,
+                         content_type=asset.content_type, immutable=False,
+                         filename=asset.filename)
+
+
+async def rendition(request: Request) -> Response:
+    """`/assets/<id>/renditions/<preset>`: made now if the background worker has not yet."""
+    library = _library(request)
+    made = await library.rendition(request.path_params["asset_id"],
+                                   request.path_params["preset"])
+    return blob_response(request, library.storage.local_path(made.sha256), etag=made.sha256,
+                         content_type=made.content_type, immutable=False)
+
+
+async def transform(request: Request) -> Response:
+    """`/assets/<id>/transform?w=&h=&fit=&fmt=&q=&fx=&fy=&sig=`: only signed URLs render."""
+    library = _library(request)
+    asset_id = request.path_params["asset_id"]
+    query = request.query_params
+    parsed = Transform(
+        width=_int(query, "w"), height=_int(query, "h"), fit=query.get("fit", "contain"),
+        format=query.get("fmt", "webp"), quality=_int(query, "q"),
+        focal_x=_float(query, "fx"), focal_y=_float(query, "fy"),
+    ).validate()
+    secret = library.settings.signing_secret
+    if not verify(secret, transform_message(asset_id, parsed), query.get("sig", "")):
+        raise Forbidden("the transform URL is not signed or was changed; ask the API for "
+                        "Asset.url(transform: ...)")
+    path, content_type = await library.transform(asset_id, parsed)
+    return blob_response(request, path, etag=path.name, content_type=content_type,
+                         immutable=True)
+
+
+def _int(query: object, name: str) -> int | None:
+    value = query.get(name)  # type: ignore[attr-defined]
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadUserInput(f"`{name}` must be a whole number", field=name) from None
+
+
+def _float(query: object, name: str) -> float | None:
+    value = query.get(name)  # type: ignore[attr-defined]
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise BadUserInput(f"`{name}` must be a number", field=name) from None
+
+
+routes = [
+    Route("/media/{name}", blob, methods=["GET", "HEAD"]),
+    Route("/assets/{asset_id}/original", original, methods=["GET", "HEAD"]),
+    Route("/assets/{asset_id}/renditions/{preset}", rendition, methods=["GET", "HEAD"]),
+    Route("/assets/{asset_id}/transform", transform, methods=["GET", "HEAD"]),
+]

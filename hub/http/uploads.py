@@ -1,0 +1,44 @@
+"""`POST /uploads`: the streaming upload path for large files (videos, 3D models). The body is
+the raw file; it goes through the same ingest service as GraphQL's uploadAsset, streamed to
+disk while hashed, never held in memory."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.catalog.library import MediaLibrary
+from hub.errors import BadUserInput
+from hub.models.product import AssetRole
+
+
+async def upload(request: Request) -> JSONResponse:
+    """Query parameters: filename (required), sku, role, position, tags (comma-separated)."""
+    library: MediaLibrary = request.app.state.library
+    query = request.query_params
+    role = query.get("role")
+    if role is not None and role not in AssetRole.__members__:
+        raise BadUserInput(f"role must be one of {', '.join(AssetRole.__members__)}",
+                           field="role")
+    position = query.get("position")
+    if position is not None and not position.isdigit():
+        raise BadUserInput("position must be a whole number from 1", field="position")
+    result = await library.ingest(
+        request.stream(),
+        filename=query.get("filename"),
+        sku=query.get("sku"),
+        role=AssetRole(role) if role else None,
+        position=int(position) if position else None,
+        tags=[tag for tag in query.get("tags", "").split(",") if tag.strip()],
+    )
+    asset = result.asset
+    return JSONResponse(
+        {"id": asset.id, "created": result.created, "kind": asset.kind.value,
+         "filename": asset.filename, "contentType": asset.content_type,
+         "byteSize": asset.byte_size, "sha256": asset.sha256},
+        status_code=201 if result.created else 200,
+    )
+
+
+routes = [Route("/uploads", upload, methods=["POST"])]

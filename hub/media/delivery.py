@@ -1,0 +1,38 @@
+"""HTTP responses for blobs: strong ETags, conditional GET, Range (via Starlette's FileResponse)
+and caching headers; content-addressed URLs are cached forever."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=60, must-revalidate"
+
+
+def blob_response(
+    request: Request,
+    path: Path,
+    *,
+    etag: str,
+    content_type: str,
+    immutable: bool,
+    filename: str | None = None,
+) -> Response:
+    """Serve a stored file; 304 when the client's If-None-Match already names this content."""
+    quoted = f'"{etag}"'
+    headers = {
+        "ETag": quoted,
+        "Cache-Control": IMMUTABLE if immutable else REVALIDATE,
+        "X-Content-Type-Options": "nosniff",
+        # Media is never a document of this origin: no scripts even if a browser renders it.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    }
+    if_none_match = request.headers.get("if-none-match", "")
+    if quoted in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*":
+        return Response(status_code=304, headers=headers)
+    # FileResponse answers Range and If-Range itself; it keeps our ETag over its own.
+    return FileResponse(path, media_type=content_type, headers=headers, filename=filename,
+                        content_disposition_type="inline")
