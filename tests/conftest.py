@@ -5,6 +5,7 @@ so runs never see each other's data."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -72,6 +73,24 @@ class LiveHub:
         return GraphQLResult(response.status_code, body.get("data"), body.get("errors") or [],
                              body.get("extensions") or {})
 
+    def upload(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        content: bytes,
+        filename: str,
+        file_variable: str = "file",
+    ) -> GraphQLResult:
+        """A GraphQL multipart request (the spec clients such as Apollo Upload use)."""
+        operations = {"query": query, "variables": {**variables, file_variable: None}}
+        response = self.http.post("/graphql", data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": [f"variables.{file_variable}"]}),
+        }, files={"0": (filename, content, "application/octet-stream")})
+        body = response.json()
+        return GraphQLResult(response.status_code, body.get("data"), body.get("errors") or [],
+                             body.get("extensions") or {})
+
     def ok(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run an operation that must succeed; return its data."""
         result = self.graphql(query, variables)
@@ -95,9 +114,12 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def hub_settings(base_settings: Settings) -> Iterator[Settings]:
+def hub_settings(
+    base_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
     run_id = uuid.uuid4().hex[:10]
     settings = base_settings.model_copy(update={
+        "data_dir": tmp_path_factory.mktemp("hub-data"),
         "mongo_database": f"hub_test_{run_id}",
         "es_index_prefix": f"hub-test-{run_id}",
         "outbox_drain_interval_seconds": 0.5,

@@ -27,8 +27,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as error:
             code = _HTTP_ERROR_CODES.get(error.status_code, ErrorCode.BAD_USER_INPUT)
             response = JSONResponse(
@@ -36,6 +37,8 @@ class HubGraphQL(GraphQL[HubContext, None]):
                  "errors": [{"message": error.reason, "extensions": {"code": code.value}}]},
                 status_code=error.status_code,
             )
+        finally:
+            await request.close()  # closes uploaded files spooled to disk by the form parser
         await response(scope, receive, send)
 
     async def get_context(

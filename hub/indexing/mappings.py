@@ -67,6 +67,7 @@ ASSETS_MAPPING: dict[str, Any] = {
                 "format": {"type": "keyword"},
                 "duration_seconds": {"type": "float"},
             },
+            # Facts beyond these are shown, not searched.
             "dynamic": False,
         },
         "tags": {"type": "object", "enabled": False},

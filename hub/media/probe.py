@@ -8,7 +8,6 @@ reason; their messages and stack traces are never shown to clients.
 
 from __future__ import annotations
 
-import functools
 import struct
 from pathlib import Path
 from typing import IO, Any
@@ -22,8 +21,9 @@ from PIL import Image, ImageFile
 from pypdf.errors import PyPdfError
 
 from hub.errors import BadUserInput, PayloadTooLarge, UnsupportedMediaType
+from hub.media.heif import enable_heif
 from hub.media.sniff import GLB, SniffedType
-from hub.models.asset import AssetKind, MediaFacts
+from hub.models.asset import AssetKind, Bounds, MediaFacts
 
 DEFAULT_MAX_PIXELS = 100_000_000
 
@@ -137,23 +137,12 @@ def _open_image(file: IO[bytes], pillow_format: str) -> ImageFile.ImageFile:
     the process-wide `Image.MAX_IMAGE_PIXELS`, which warns (an error under our pytest settings)
     or raises before a caller's own limit can be applied; `probe` applies `max_pixels` instead.
     """
-    if pillow_format == "HEIF" and not _heif_opener_registered():
+    if pillow_format == "HEIF" and not enable_heif():
         raise UnsupportedMediaType("HEIC images cannot be read on this server", found="image/heic")
     if pillow_format not in Image.OPEN:
         Image.init()
     factory, _accept = Image.OPEN[pillow_format]
     return factory(file, "")
-
-
-@functools.cache
-def _heif_opener_registered() -> bool:
-    """Teach Pillow HEIC on first use only: most uploads never need it, and it may be absent."""
-    try:
-        import pillow_heif
-    except ImportError:
-        return False
-    pillow_heif.register_heif_opener()
-    return True
 
 
 def _exif_orientation(image: Image.Image) -> int | None:
@@ -283,10 +272,10 @@ def _probe_model(path: Path, *, binary: bool) -> MediaFacts:
                 highs.append([float(value) for value in accessor.max[:3]])
     bounds = None
     if lows:
-        bounds = [
-            [min(axis) for axis in zip(*lows, strict=True)],
-            [max(axis) for axis in zip(*highs, strict=True)],
-        ]
+        bounds = Bounds(
+            min=[min(axis) for axis in zip(*lows, strict=True)],
+            max=[max(axis) for axis in zip(*highs, strict=True)],
+        )
     return MediaFacts(mesh_count=len(meshes), vertex_count=vertex_count, bounds=bounds)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from hub.errors import BadUserInput, UnsupportedMediaType
+from hub.media.heif import enable_heif
 
 FITS = ("contain", "cover", "pad")
 FORMATS = ("jpeg", "png", "webp", "avif")
@@ -61,7 +62,6 @@ _INTERMEDIATE_RATIO = 1.5
 _REDUCING_GAP = 3.0
 _REDUCIBLE_MODES = frozenset({"RGB", "RGBA", "RGBX", "L", "LA", "CMYK"})
 _SIXTEEN_BIT_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 Colour = tuple[int, int, int, int]
 Box = tuple[float, float, float, float]
@@ -298,6 +298,8 @@ def render_presets(
         )
         for preset in presets
     ]
+    if not specs:
+        return {}
     rendered = _render(source, specs)
     return {preset.name: image for preset, image in zip(presets, rendered, strict=True)}
 
@@ -390,6 +392,7 @@ def _plan(spec: _Spec, source: tuple[int, int]) -> _Plan:
 
 
 def _render(source: Path, specs: Sequence[_Spec]) -> list[RenderedImage]:
+    enable_heif()  # originals may be HEIC; cheap after the first call
     try:
         opened = Image.open(source)
     except UnidentifiedImageError as error:
@@ -423,7 +426,7 @@ def _decode(image: ImageFile.ImageFile, upright: tuple[int, int], scale: float) 
     then turn it upright and into sRGB."""
     icc = image.info.get("icc_profile")
     wanted = scale * _DECODE_HEADROOM
-    if wanted < 1.0 and image.format == "JPEG":
+    if wanted < 1.0 and image.format in ("JPEG", "MPO"):  # MPO: phone JPEGs with extra frames
         # DCT scaling by 1/2, 1/4 or 1/8: draft picks the smallest scale still >= the request.
         image.draft(
             "RGB",
@@ -493,7 +496,9 @@ def _profile_to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def _transform(image: Image.Image, profile: ImageCms.ImageCmsProfile) -> Image.Image:
-    converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB")
+    # A fresh sRGB profile per call: lcms profiles are not meant to be shared between threads.
+    srgb = ImageCms.createProfile("sRGB")
+    converted = ImageCms.profileToProfile(image, profile, srgb, outputMode="RGB")
     assert converted is not None  # not in place
     return converted
 

@@ -29,6 +29,13 @@ class Tag(BaseModel):
     accepted: bool = True
 
 
+class Bounds(BaseModel):
+    """An axis-aligned bounding box (kept as two lists: FerretDB stores no nested arrays)."""
+
+    min: list[float]
+    max: list[float]
+
+
 class MediaFacts(BaseModel):
     """What probing the bytes found; fields that do not apply to a kind stay None."""
 
@@ -45,7 +52,7 @@ class MediaFacts(BaseModel):
     page_count: int | None = None
     mesh_count: int | None = None
     vertex_count: int | None = None
-    bounds: list[list[float]] | None = None  # [[min x, y, z], [max x, y, z]]
+    bounds: Bounds | None = None
     blurhash: str | None = None
     dominant_color: str | None = None  # "#rrggbb"
 

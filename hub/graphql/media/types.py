@@ -43,6 +43,12 @@ class ImageFormat(Enum):
 
 
 @strawberry.type
+class BoundingBox:
+    min: list[float] = strawberry.field(description="[x, y, z]")
+    max: list[float] = strawberry.field(description="[x, y, z]")
+
+
+@strawberry.type
 class Tag:
     label: str
     confidence: float
@@ -188,9 +194,10 @@ class Asset:
     def vertex_count(self) -> int | None:
         return self.model.facts.vertex_count
 
-    @strawberry.field(description="[[minX, minY, minZ], [maxX, maxY, maxZ]] of a 3D model.")
-    def bounds(self) -> list[list[float]] | None:
-        return self.model.facts.bounds
+    @strawberry.field(description="A 3D model's bounding box.")
+    def bounds(self) -> BoundingBox | None:
+        bounds = self.model.facts.bounds
+        return BoundingBox(min=bounds.min, max=bounds.max) if bounds else None
 
     @strawberry.field
     def blurhash(self) -> str | None:

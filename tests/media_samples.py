@@ -1,0 +1,116 @@
+"""Test media made on the fly: real photographs shipped with scikit-image, and generated images,
+video, 3D and PDF files, plus the hostile and broken files uploads must refuse."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import av
+import numpy as np
+import pygltflib
+from PIL import Image
+from pypdf import PdfWriter
+from skimage import data as photos
+
+
+def jpeg(image: Image.Image, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=90, **options)
+    return out.getvalue()
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def astronaut_jpeg() -> bytes:
+    """A real 512x512 photograph."""
+    return jpeg(Image.fromarray(photos.astronaut()))
+
+
+def coffee_jpeg() -> bytes:
+    """A real 600x400 photograph."""
+    return jpeg(Image.fromarray(photos.coffee()))
+
+
+def rotated_jpeg() -> bytes:
+    """Stored 300x200 landscape with EXIF orientation 6: shown as 200x300 portrait."""
+    image = Image.new("RGB", (300, 200), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return jpeg(image, exif=exif.tobytes())
+
+
+def transparent_png() -> bytes:
+    image = Image.new("RGBA", (120, 80), (0, 0, 0, 0))
+    image.paste((20, 120, 220, 255), (30, 20, 90, 60))
+    return png(image)
+
+
+def mp4_video(frames: int = 10, size: int = 64, rate: int = 10) -> bytes:
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=rate)
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for n in range(frames):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((size, size, 3), (n * 20) % 256, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
+def glb_model() -> bytes:
+    """One triangle: 1 mesh, 3 vertices, bounds [[0,0,0],[1,1,0]]."""
+    points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=np.float32)
+    blob = points.tobytes()
+    gltf = pygltflib.GLTF2(
+        scene=0, scenes=[pygltflib.Scene(nodes=[0])], nodes=[pygltflib.Node(mesh=0)],
+        meshes=[pygltflib.Mesh(primitives=[
+            pygltflib.Primitive(attributes=pygltflib.Attributes(POSITION=0))])],
+        accessors=[pygltflib.Accessor(
+            bufferView=0, componentType=pygltflib.FLOAT, count=3, type=pygltflib.VEC3,
+            min=points.min(axis=0).tolist(), max=points.max(axis=0).tolist())],
+        bufferViews=[pygltflib.BufferView(buffer=0, byteLength=len(blob),
+                                          target=pygltflib.ARRAY_BUFFER)],
+        buffers=[pygltflib.Buffer(byteLength=len(blob))],
+    )
+    gltf.set_binary_blob(blob)
+    return b"".join(gltf.save_to_bytes())
+
+
+def pdf_document(pages: int = 2) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    whole = astronaut_jpeg()
+    return whole[: len(whole) // 2]
+
+
+def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
+    """A tiny PNG whose header declares an enormous image."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
