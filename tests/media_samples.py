@@ -27,14 +27,15 @@ def png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def astronaut_jpeg() -> bytes:
-    """A real 512x512 photograph."""
-    return jpeg(Image.fromarray(photos.astronaut()))
+def astronaut_jpeg(variant: str = "") -> bytes:
+    """A real 512x512 photograph; a `variant` (stored as a JPEG comment) makes distinct bytes,
+    so tests do not meet each other's uploads through deduplication."""
+    return jpeg(Image.fromarray(photos.astronaut()), comment=variant.encode())
 
 
-def coffee_jpeg() -> bytes:
+def coffee_jpeg(variant: str = "") -> bytes:
     """A real 600x400 photograph."""
-    return jpeg(Image.fromarray(photos.coffee()))
+    return jpeg(Image.fromarray(photos.coffee()), comment=variant.encode())
 
 
 def rotated_jpeg() -> bytes:

@@ -103,7 +103,7 @@ def test_linking_to_an_unknown_sku_or_asset_is_not_found(hub: LiveHub, sku_prefi
 
 
 def test_originals_and_renditions_are_delivered_with_cache_headers(hub: LiveHub) -> None:
-    content = samples.coffee_jpeg()
+    content = samples.coffee_jpeg("delivery")
     asset = upload(hub, content, "coffee.jpg")
 
     immutable = httpx.get(asset["originalUrl"])
@@ -195,7 +195,7 @@ def test_tags_and_filters_find_the_right_assets(hub: LiveHub, sku_prefix: str) -
 
 
 def test_signed_transforms_render_once_and_refuse_tampering(hub: LiveHub) -> None:
-    asset = upload(hub, samples.astronaut_jpeg(), "transform.jpg")
+    asset = upload(hub, samples.astronaut_jpeg("transform"), "transform.jpg")
     query = """
     query($id: ID!, $t: ImageTransform!) { asset(id: $id) { url(transform: $t) } }
     """

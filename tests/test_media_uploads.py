@@ -65,7 +65,7 @@ def test_a_photo_is_probed_linked_as_main_image_and_rendered_for_every_channel(
     sku = f"{sku_prefix}-SOFA"
     hub.ok(CREATE_PRODUCT, {"input": {"sku": sku, "name": "Sofa"}})
 
-    asset = upload(hub, samples.astronaut_jpeg(), "sofa-front.jpg", sku=sku, tags=["front"])
+    asset = upload(hub, samples.astronaut_jpeg(sku), "sofa-front.jpg", sku=sku, tags=["front"])
 
     assert (asset["kind"], asset["contentType"], asset["format"]) == (
         "IMAGE", "image/jpeg", "jpeg")
@@ -106,6 +106,9 @@ def test_the_same_bytes_uploaded_again_return_the_same_asset(
 
     assert len(ids) == 1
     assert hub.ok(COUNT_ASSETS)["assets"]["totalCount"] == before + 1
+    again = upload(hub, content, "copy-again.jpg", tags=["navy"])
+    assert again["id"] in ids
+    assert [tag["label"] for tag in again["tags"]] == ["navy"], "the second uploader's tags"
 
 
 def test_exif_orientation_is_applied_to_facts_and_renditions(hub: LiveHub) -> None:

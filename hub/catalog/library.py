@@ -102,6 +102,9 @@ class MediaLibrary:
             asset, created = await self._store_new_asset(staged, sniffed, facts, name, labels)
         finally:
             staged.delete()
+        if not created and {label.casefold() for label in labels} - {
+                tag.label.casefold() for tag in asset.tags if tag.accepted}:
+            asset = await self.tag_asset(asset.id, add=labels)  # the uploader's tags count too
         if sku is not None and await self._needs_link(asset, sku, role, position):
             chosen = role or await self._default_role(sku, asset.kind)
             await self.catalog.link_asset(asset.id, sku, chosen, position)
