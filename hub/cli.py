@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from hub.config import Settings
 
@@ -25,6 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    ingest = commands.add_parser("ingest", help="upload files and folders (names may link "
+                                 "them to products: {sku}_{role}_{position}.{ext})")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--sku", help="link every file to this product")
+    ingest.add_argument("--tag", action="append", default=[], help="a tag for every file")
     commands.add_parser("reindex", help="rebuild the search indexes from MongoDB (no downtime)")
 
     args = parser.parse_args(argv)
@@ -41,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         return asyncio.run(_demo(settings))
+    if args.command == "ingest":
+        return asyncio.run(_ingest(settings, args.paths, args.sku, args.tag))
     if args.command == "reindex":
         return asyncio.run(_reindex(settings))
     if args.command == "schema":
@@ -93,6 +101,35 @@ async def _demo(settings: Settings) -> int:
         created, existing = await load_demo_catalog(stores)
     print(f"demo catalog: {created} products created, {existing} already there")
     return 0
+
+
+async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: list[str]) -> int:
+    from hub.catalog.indexes import ensure_mongo_indexes
+    from hub.catalog.library import MediaLibrary
+    from hub.catalog.service import CatalogService
+    from hub.ingest_files import collect_files, ingest_files
+    from hub.media.renditions import load_presets
+    from hub.media.storage import LocalFileStorage
+    from hub.stores import Stores
+
+    files = collect_files(paths)
+    async with Stores.open(settings) as stores:
+        await ensure_mongo_indexes(stores.db)
+        catalog = CatalogService(stores)
+        await catalog.indexer.ensure_indices()
+        library = MediaLibrary(catalog=catalog, storage=LocalFileStorage(root=settings.data_dir),
+                               settings=settings, presets=load_presets(settings.presets_file))
+        report = await ingest_files(library, files, sku=sku, tags=tags)
+        print("making renditions ...", flush=True)
+        await library.wait_for_renditions()
+    print(f"{report.created} new assets, {report.existing} already in the library, "
+          f"{report.linked_by_name} linked by file name, {len(report.unlinked)} unlinked, "
+          f"{len(report.failed)} refused")
+    for path, reason in report.unlinked:
+        print(f"  unlinked  {path}: {reason}")
+    for path, reason in report.failed:
+        print(f"  refused   {path}: {reason}")
+    return 1 if report.failed else 0
 
 
 async def _reindex(settings: Settings) -> int:

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = 100_000_000
     # Rendition presets (TOML); the default file ships with the hub.
     presets_file: Path | None = None
+    # Links uploads to products by file name: {sku} required; {role}, {position}, {ext} optional.
+    naming_pattern: str = "{sku}_{role}_{position}.{ext}"
     # Signs on-demand transform URLs. Set a long random value in production.
     signing_secret: str = "development-only-signing-secret"
 

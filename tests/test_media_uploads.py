@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import media_samples as samples
 from PIL import Image
 
 from hub.config import Settings
 
+import media_samples as samples
 from conftest import LiveHub
 
 ASSET_FIELDS = """

@@ -12,6 +12,7 @@ from pathlib import Path
 from bson import ObjectId
 
 from hub.catalog.clock import now_millis
+from hub.catalog.naming import NamingConvention
 from hub.catalog.publisher import ASSET
 from hub.catalog.service import CatalogService
 from hub.catalog.transform_cache import CachedTransform, TransformCache
@@ -57,6 +58,9 @@ DEFAULT_ROLE = {
 class IngestResult:
     asset: Asset
     created: bool  # False: the same bytes were uploaded before and that asset is returned
+    # Set when no SKU was given: which product the file name linked it to, or why none.
+    linked_by_name: str | None = None
+    unlinked_reason: str | None = None
 
 
 class MediaLibrary:
@@ -76,6 +80,7 @@ class MediaLibrary:
         self.settings = settings
         self.presets = presets
         self.transforms = TransformCache(catalog.assets.collection.database)
+        self.naming = NamingConvention(settings.naming_pattern)
         self._rendering: set[asyncio.Task[None]] = set()
 
     # -- ingest ---------------------------------------------------------------------------
@@ -96,6 +101,17 @@ class MediaLibrary:
         labels = clean_tags(tags)
         if sku is not None and await self.catalog.products.get_by_sku(sku) is None:
             raise NotFound(f"no product with SKU {sku!r}; create it first", sku=sku)
+        linked_by_name = unlinked_reason = None
+        if sku is None:
+            named = self.naming.match(name)
+            if named is None:
+                unlinked_reason = (f"the file name does not follow {self.naming.pattern}; "
+                                   "the asset was kept unlinked")
+            elif await self.catalog.products.get_by_sku(named.sku) is None:
+                unlinked_reason = f"no product with SKU {named.sku!r}; the asset was kept unlinked"
+            else:
+                sku, role, position = named.sku, role or named.role, position or named.position
+                linked_by_name = named.sku
         staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
         try:
             sniffed, facts = await self._inspect(staged, name)
@@ -111,7 +127,7 @@ class MediaLibrary:
             asset = await self._require(asset.id)
         if created:
             self.schedule_renditions(asset.id)
-        return IngestResult(asset, created)
+        return IngestResult(asset, created, linked_by_name, unlinked_reason)
 
     async def _inspect(self, staged: StagedUpload, filename: str) -> tuple[SniffedType, MediaFacts]:
         if staged.byte_size == 0:

@@ -36,7 +36,9 @@ async def upload(request: Request) -> JSONResponse:
     return JSONResponse(
         {"id": asset.id, "created": result.created, "kind": asset.kind.value,
          "filename": asset.filename, "contentType": asset.content_type,
-         "byteSize": asset.byte_size, "sha256": asset.sha256},
+         "byteSize": asset.byte_size, "sha256": asset.sha256,
+         "products": asset.product_ids, "linkedByName": result.linked_by_name,
+         "unlinkedReason": result.unlinked_reason},
         status_code=201 if result.created else 200,
     )
 
