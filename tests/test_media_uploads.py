@@ -146,6 +146,10 @@ def test_video_3d_and_pdf_files_are_probed(hub: LiveHub, sku_prefix: str) -> Non
         "VIDEO", "video/mp4", 64, 64)
     assert video["durationSeconds"] == 1.0 and video["fps"] == 10.0
     assert video["codec"] == "mpeg4"
+    poster = wait_for_renditions(hub, video["id"], 7)
+    thumbnail = next(r for r in poster["renditions"] if r["preset"] == "thumbnail")
+    assert (thumbnail["width"], thumbnail["height"], thumbnail["format"]) == (64, 64, "webp"), (
+        "a video gets poster renditions from a frame")
     assert (model["kind"], model["meshCount"], model["vertexCount"]) == ("MODEL_3D", 1, 3)
     assert model["bounds"] == {"min": [0.0, 0.0, 0.0], "max": [1.0, 1.0, 0.0]}
     assert (manual["kind"], manual["pageCount"]) == ("DOCUMENT", 2)

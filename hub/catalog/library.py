@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from hub.catalog.transform_cache import CachedTransform, TransformCache
 from hub.catalog.validation import clean_filename, clean_tags
 from hub.config import Settings
 from hub.errors import BadUserInput, NotFound
+from hub.media.poster import write_poster
 from hub.media.probe import probe
 from hub.media.renditions import Preset, RenderedImage, Transform, render_presets
 from hub.media.renditions import render_transform as render_transform_image
@@ -45,6 +47,8 @@ EXTENSION_ALIASES: dict[str, set[str]] = {
     "mp4": {"mp4", "m4v"},
     "mov": {"mov", "qt"},
 }
+
+RENDERED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO}
 
 DEFAULT_ROLE = {
     AssetKind.IMAGE: AssetRole.GALLERY,
@@ -335,14 +339,13 @@ class MediaLibrary:
         """Make the named presets' renditions that do not exist yet (decoding the original once
         for all of them) and record them on the asset."""
         asset = await self._require(asset_id)
-        if asset.kind is not AssetKind.IMAGE:
-            return asset  # video posters and 3D previews come with the video/3D issue
+        if asset.kind not in RENDERED_KINDS:
+            return asset  # 3D previews and PDF pages are not rendered yet
         missing = [self.presets[name] for name in preset_names
                    if name not in {r.preset for r in asset.renditions}]
         if not missing:
             return asset
-        source = self.storage.local_path(asset.sha256)
-        rendered = await asyncio.to_thread(render_presets, source, missing)
+        rendered = await self._render(asset, missing)
         made = [await self._store_rendition(name, image) for name, image in rendered.items()]
         async with self.locks.hold(asset_id):
             current = await self._require(asset_id)
@@ -359,6 +362,18 @@ class MediaLibrary:
                 raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
             await self.publisher.publish([entry], assets=[updated])
             return updated
+
+    async def _render(self, asset: Asset, presets: list[Preset]) -> dict[str, RenderedImage]:
+        """Images render from their original; videos from a poster frame."""
+        source = self.storage.local_path(asset.sha256)
+        if asset.kind is AssetKind.IMAGE:
+            return await asyncio.to_thread(render_presets, source, presets)
+        poster = self.storage.staging / f"{uuid.uuid4().hex}.png"
+        try:
+            await asyncio.to_thread(write_poster, source, poster)
+            return await asyncio.to_thread(render_presets, poster, presets)
+        finally:
+            poster.unlink(missing_ok=True)
 
     async def _store_rendition(self, preset: str, image: RenderedImage) -> Rendition:
         sha256 = await self.storage.store_bytes(image.data)
