@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from hub.errors import HubError
 from hub.graphql.schema import schema
 from hub.graphql.view import HubGraphQL
 from hub.health import check_health
+from hub.http.body_limit import BodySizeLimit
 from hub.http.errors import hub_error_response
 from hub.http.media import routes as media_routes
 from hub.http.uploads import routes as upload_routes
@@ -65,8 +67,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *media_routes,
         *upload_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan,
-                     exception_handlers={HubError: hub_error_response})
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HubError: hub_error_response},
+        middleware=[Middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes)],
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:

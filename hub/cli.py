@@ -8,8 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.config import Settings
+
+if TYPE_CHECKING:
+    from hub.catalog.library import MediaLibrary
+    from hub.stores import Stores
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,27 +103,32 @@ async def _demo(settings: Settings) -> int:
     from hub.stores import Stores
 
     async with Stores.open(settings) as stores:
-        created, existing = await load_demo_catalog(stores)
+        created, existing = await load_demo_catalog(stores, _library(stores, settings))
     print(f"demo catalog: {created} products created, {existing} already there")
     return 0
 
 
-async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: list[str]) -> int:
-    from hub.catalog.indexes import ensure_mongo_indexes
+def _library(stores: Stores, settings: Settings) -> MediaLibrary:
     from hub.catalog.library import MediaLibrary
     from hub.catalog.service import CatalogService
-    from hub.ingest_files import collect_files, ingest_files
     from hub.media.renditions import load_presets
     from hub.media.storage import LocalFileStorage
+
+    return MediaLibrary(catalog=CatalogService(stores),
+                        storage=LocalFileStorage(root=settings.data_dir),
+                        settings=settings, presets=load_presets(settings.presets_file))
+
+
+async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: list[str]) -> int:
+    from hub.catalog.indexes import ensure_mongo_indexes
+    from hub.ingest_files import collect_files, ingest_files
     from hub.stores import Stores
 
     files = collect_files(paths)
     async with Stores.open(settings) as stores:
         await ensure_mongo_indexes(stores.db)
-        catalog = CatalogService(stores)
-        await catalog.indexer.ensure_indices()
-        library = MediaLibrary(catalog=catalog, storage=LocalFileStorage(root=settings.data_dir),
-                               settings=settings, presets=load_presets(settings.presets_file))
+        library = _library(stores, settings)
+        await library.catalog.indexer.ensure_indices()
         report = await ingest_files(library, files, sku=sku, tags=tags)
         print("making renditions ...", flush=True)
         await library.wait_for_renditions()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import AsyncIterator
 from typing import Any
 
+from PIL import Image
+
 from hub.catalog.indexes import ensure_mongo_indexes
-from hub.catalog.service import CatalogService, ProductDraft
+from hub.catalog.library import MediaLibrary
+from hub.catalog.service import ProductDraft
 from hub.errors import BadUserInput
 from hub.stores import Stores
 
@@ -38,10 +43,22 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
 ]
 
 
-async def load_demo_catalog(stores: Stores) -> tuple[int, int]:
-    """Returns (created, already there)."""
+# Real photographs shipped with scikit-image, named by the naming convention so that ingest
+# links each to its product.
+DEMO_PHOTOS = {
+    "SOFA-001_main_1.jpg": "chelsea",
+    "CHAIR-010_main_1.jpg": "coffee",
+    "TABLE-100_main_1.jpg": "rocket",
+    "LAMP-200_main_1.png": "colorwheel",
+    "VASE-600_main_1.png": "logo",
+    "BED-400_lifestyle_1.jpg": "astronaut",
+}
+
+
+async def load_demo_catalog(stores: Stores, library: MediaLibrary) -> tuple[int, int]:
+    """Returns (created, already there) products; their photos are uploaded (or found) too."""
     await ensure_mongo_indexes(stores.db)
-    catalog = CatalogService(stores)
+    catalog = library.catalog
     await catalog.indexer.ensure_indices()
     created = existing = 0
     for item in DEMO_PRODUCTS:
@@ -52,4 +69,19 @@ async def load_demo_catalog(stores: Stores) -> tuple[int, int]:
             if error.details.get("field") != "sku":
                 raise
             existing += 1
+    for filename, photo in DEMO_PHOTOS.items():
+        await library.ingest(_photo_bytes(photo, filename), filename=filename)
+    await library.wait_for_renditions()
     return created, existing
+
+
+async def _photo_bytes(name: str, filename: str) -> AsyncIterator[bytes]:
+    from skimage import data
+
+    image = Image.fromarray(getattr(data, name)())
+    out = io.BytesIO()
+    if filename.endswith(".png"):
+        image.save(out, "PNG")
+    else:
+        image.convert("RGB").save(out, "JPEG", quality=90)
+    yield out.getvalue()

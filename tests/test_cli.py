@@ -14,7 +14,8 @@ from conftest import LiveHub
 def run_hub(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
     env = {**os.environ,
            "HUB_MONGO_DATABASE": settings.mongo_database,
-           "HUB_ES_INDEX_PREFIX": settings.es_index_prefix}
+           "HUB_ES_INDEX_PREFIX": settings.es_index_prefix,
+           "HUB_DATA_DIR": str(settings.data_dir)}
     return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
@@ -44,9 +45,13 @@ def test_demo_loads_a_catalog_once_and_the_api_serves_it(
     assert first.returncode == 0, first.stderr
     assert "10 products created" in first.stdout
     assert "0 products created, 10 already there" in second.stdout
-    sofa = hub.ok('{ product(sku: "SOFA-001") { name attributes } }')["product"]
-    assert sofa == {"name": "Oslo Three-Seat Sofa", "attributes": {
-        "color": "cognac", "material": "leather", "width_cm": 210, "category": "sofas"}}
+    sofa = hub.ok('{ product(sku: "SOFA-001") { name attributes '
+                  'mainImage { width height renditions { preset } } } }')["product"]
+    assert sofa["name"] == "Oslo Three-Seat Sofa"
+    assert sofa["attributes"] == {
+        "color": "cognac", "material": "leather", "width_cm": 210, "category": "sofas"}
+    assert (sofa["mainImage"]["width"], sofa["mainImage"]["height"]) == (451, 300)
+    assert len(sofa["mainImage"]["renditions"]) == 7, "renditions made before demo returns"
     found = hub.ok('{ products(filter: {text: "cafe chair rose"}) { edges { node { sku } } } }')
     assert found["products"]["edges"][0]["node"]["sku"] == "CHAIR-010"
 

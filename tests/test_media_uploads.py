@@ -220,10 +220,12 @@ def test_an_upload_over_the_size_limit_is_refused_while_streaming(
         response = httpx.post(f"{limited.url}/uploads", params={"filename": "big.mp4"},
                               content=content)
         multipart = limited.upload(UPLOAD, {}, content, "big.mp4")
+        huge = limited.upload(UPLOAD, {}, content * 8, "huge.mp4")  # past the whole-body limit
     finally:
         limited.stop()
 
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert multipart.codes == ["PAYLOAD_TOO_LARGE"]
+    assert huge.status_code == 413 and huge.codes == ["PAYLOAD_TOO_LARGE"]
     assert not list((hub_settings.data_dir / "staging").iterdir())
