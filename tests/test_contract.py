@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hub.graphql.schema import schema
 
+import media_samples as samples
 from conftest import LiveHub
 
 GRAPHQL_DIR = Path(__file__).resolve().parent.parent / "graphql"
@@ -53,7 +54,32 @@ def test_every_example_operation_runs(hub: LiveHub, sku_prefix: str) -> None:
     assert page["products"]["edges"][0]["node"]["sku"] == sku
     assert found["products"]["edges"][0]["node"]["sku"] == sku
     assert deleted == {"deleteProduct": True}
+
+
+def test_every_media_example_operation_runs(hub: LiveHub, sku_prefix: str) -> None:
+    sku = f"{sku_prefix}-MEDIA"
+    hub.ok(example("create-product.graphql"), {"input": {"sku": sku, "name": "Media example"}})
+    uploaded = hub.upload(example("upload-asset.graphql"), {"sku": sku, "tags": ["front"]},
+                          samples.astronaut_jpeg(sku), "front.jpg")
+    assert not uploaded.errors, uploaded.errors
+    asset_id = uploaded.data["uploadAsset"]["id"]
+    gallery = hub.upload(example("upload-asset.graphql"), {}, samples.coffee_jpeg(sku),
+                         "side.jpg").data["uploadAsset"]["id"]
+    linked = hub.ok(example("link-asset.graphql"),
+                    {"assetId": gallery, "sku": sku, "role": "GALLERY"})
+    page = hub.ok(example("product-page.graphql"), {"sku": sku})
+    listed = hub.ok(example("assets-page.graphql"), {"filter": {"skus": [sku]}})
+
+    assert [link["role"] for link in linked["linkAsset"]["assets"]] == ["MAIN", "GALLERY"]
+    assert page["product"]["mainImage"]["aspectRatio"] == 1.0
+    assert page["product"]["gallery"][0]["asset"]["id"] == gallery
+    assert {edge["node"]["id"] for edge in listed["assets"]["edges"]} == {asset_id, gallery}
+
+
+def test_every_example_file_is_covered() -> None:
     assert sorted(p.name for p in (GRAPHQL_DIR / "examples").glob("*.graphql")) == sorted([
         "create-product.graphql", "update-product.graphql", "product-by-sku.graphql",
         "products-page.graphql", "search-products.graphql", "delete-product.graphql",
-    ]), "a new example needs a line in this test"
+        "upload-asset.graphql", "link-asset.graphql", "product-page.graphql",
+        "assets-page.graphql",
+    ]), "a new example needs a test that runs it"
