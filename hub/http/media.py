@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -76,18 +77,15 @@ async def transform(request: Request) -> Response:
                          immutable=True)
 
 
-def _int(query: object, name: str) -> int | None:
-    value = query.get(name)  # type: ignore[attr-defined]
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadUserInput(f"`{name}` must be a whole number", field=name) from None
+def _int(query: QueryParams, name: str) -> int | None:
+    value = _float(query, name)
+    if value is not None and not value.is_integer():
+        raise BadUserInput(f"`{name}` must be a whole number", field=name)
+    return None if value is None else int(value)
 
 
-def _float(query: object, name: str) -> float | None:
-    value = query.get(name)  # type: ignore[attr-defined]
+def _float(query: QueryParams, name: str) -> float | None:
+    value = query.get(name)
     if value is None:
         return None
     try:

@@ -13,7 +13,7 @@ from elasticsearch import AsyncElasticsearch
 from hub.indexing.documents import asset_from_document
 from hub.indexing.errors import elasticsearch_errors
 from hub.indexing.mappings import IndexNames
-from hub.indexing.search import Page, paged_search
+from hub.indexing.search import Page, paged_search, sort_clause
 from hub.indexing.text import fold
 from hub.models.asset import Asset, AssetKind
 
@@ -69,14 +69,10 @@ class AssetSearch:
 
     @staticmethod
     def _sort(query: AssetQuery) -> list[dict[str, Any]]:
-        order_by = query.order_by or (
-            AssetOrderField.RELEVANCE if query.text else AssetOrderField.CREATED_AT
-        )
-        if order_by is AssetOrderField.RELEVANCE:
-            return [{"_score": "asc" if query.descending is False else "desc"}, {"id": "asc"}]
-        default_descending = order_by is not AssetOrderField.FILENAME
-        descending = default_descending if query.descending is None else query.descending
-        return [{_SORT_FIELDS[order_by]: "desc" if descending else "asc"}, {"id": "asc"}]
+        field = None if query.order_by is AssetOrderField.RELEVANCE else (
+            _SORT_FIELDS.get(query.order_by) if query.order_by else None)
+        return sort_clause(field, text_query=bool(query.text), descending=query.descending,
+                           default_field="created_at", ascending_by_default={"filename"})
 
     @staticmethod
     def _query(query: AssetQuery) -> dict[str, Any]:

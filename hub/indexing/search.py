@@ -53,6 +53,25 @@ class Page(Generic[T]):
     total_count: int = 0
 
 
+def sort_clause(
+    field: str | None,
+    *,
+    text_query: bool,
+    descending: bool | None,
+    default_field: str,
+    ascending_by_default: set[str],
+) -> list[dict[str, Any]]:
+    """The sort of a list: by `field`, or by relevance when there is a text query and no field
+    (`default_field` otherwise); dates and numbers newest/largest first unless asked, names
+    ascending; the id breaks ties so that cursors are stable."""
+    if field is None and text_query:
+        return [{"_score": "asc" if descending is False else "desc"}, {"id": "asc"}]
+    field = field or default_field
+    if descending is None:
+        descending = field not in ascending_by_default
+    return [{field: "desc" if descending else "asc"}, {"id": "asc"}]
+
+
 async def paged_search(
     es: AsyncElasticsearch,
     *,
@@ -115,16 +134,10 @@ class ProductSearch:
 
     @staticmethod
     def _sort(query: ProductQuery) -> list[dict[str, Any]]:
-        order_by = query.order_by or (
-            ProductOrderField.RELEVANCE if query.text else ProductOrderField.CREATED_AT
-        )
-        if order_by is ProductOrderField.RELEVANCE:
-            direction = "asc" if query.descending is False else "desc"
-            return [{"_score": direction}, {"id": "asc"}]
-        default_descending = order_by in {ProductOrderField.CREATED_AT,
-                                          ProductOrderField.UPDATED_AT}
-        descending = default_descending if query.descending is None else query.descending
-        return [{_SORT_FIELDS[order_by]: "desc" if descending else "asc"}, {"id": "asc"}]
+        field = None if query.order_by is ProductOrderField.RELEVANCE else (
+            _SORT_FIELDS.get(query.order_by) if query.order_by else None)
+        return sort_clause(field, text_query=bool(query.text), descending=query.descending,
+                           default_field="created_at", ascending_by_default={"name", "sku"})
 
     @staticmethod
     def _query(query: ProductQuery) -> dict[str, Any]:
