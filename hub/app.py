@@ -13,9 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub.catalog.indexes import ensure_mongo_indexes
-from hub.catalog.library import MediaLibrary
-from hub.catalog.service import CatalogService
 from hub.config import Settings
+from hub.container import HubServices
 from hub.errors import HubError
 from hub.graphql.schema import schema
 from hub.graphql.view import HubGraphQL
@@ -24,8 +23,6 @@ from hub.http.body_limit import BodySizeLimit
 from hub.http.errors import hub_error_response
 from hub.http.media import routes as media_routes
 from hub.http.uploads import routes as upload_routes
-from hub.media.renditions import load_presets
-from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
 from hub.worker import drain_outbox_forever, ensure_search_indices
 
@@ -36,28 +33,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with Stores.open(settings) as stores:
-            catalog = CatalogService(stores)
-            storage = LocalFileStorage(root=settings.data_dir)
-            storage.clear_staging()
-            library = MediaLibrary(catalog=catalog, storage=storage, settings=settings,
-                                   presets=load_presets(settings.presets_file))
+            services = HubServices.create(stores)
+            services.library.storage.clear_staging()
             app.state.settings = settings
             app.state.stores = stores
-            app.state.catalog = catalog
-            app.state.library = library
+            app.state.catalog = services.catalog
+            app.state.library = services.library
+            app.state.jobs = services.jobs
             await ensure_mongo_indexes(stores.db)
             # Start even when Elasticsearch is down: the drainer creates the indexes later.
-            await ensure_search_indices(catalog)
-            drainer = asyncio.create_task(
-                drain_outbox_forever(catalog, settings.outbox_drain_interval_seconds)
-            )
+            await ensure_search_indices(services.catalog)
+            background = [asyncio.create_task(drain_outbox_forever(
+                services.catalog, settings.outbox_drain_interval_seconds))]
+            if settings.jobs.run_in_api:
+                background.append(asyncio.create_task(services.runner.run_forever()))
             try:
                 yield
             finally:
-                await library.wait_for_renditions()
-                drainer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await drainer
+                await services.library.wait_for_renditions()
+                for task in background:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          multipart_uploads_enabled=True)

@@ -109,14 +109,9 @@ async def _demo(settings: Settings) -> int:
 
 
 def _library(stores: Stores, settings: Settings) -> MediaLibrary:
-    from hub.catalog.library import MediaLibrary
-    from hub.catalog.service import CatalogService
-    from hub.media.renditions import load_presets
-    from hub.media.storage import LocalFileStorage
+    from hub.container import HubServices
 
-    return MediaLibrary(catalog=CatalogService(stores),
-                        storage=LocalFileStorage(root=settings.data_dir),
-                        settings=settings, presets=load_presets(settings.presets_file))
+    return HubServices.create(stores).library
 
 
 async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: list[str]) -> int:

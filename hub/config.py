@@ -52,6 +52,16 @@ class ServerSettings(BaseModel):
         return self.home / "instances" / self.instance
 
 
+class JobSettings(BaseModel):
+    # A batch whose worker stops renewing its lease for this long is taken over by another.
+    lease_seconds: float = 30.0
+    poll_seconds: float = 1.0
+    batch_size: int = 25
+    # Every API process also runs jobs, so a lone `hub serve` is complete; turn off when
+    # dedicated `hub worker` processes do the work.
+    run_in_api: bool = True
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUB_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -91,6 +101,7 @@ class Settings(BaseSettings):
     outbox_drain_interval_seconds: float = 2.0
 
     servers: ServerSettings = Field(default_factory=ServerSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

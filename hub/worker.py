@@ -46,8 +46,14 @@ async def drain_outbox_forever(catalog: CatalogService, interval_seconds: float)
 
 
 async def run_worker(settings: Settings) -> None:
+    """Index catch-up and jobs, until the process is stopped."""
+    from hub.container import HubServices
+
     async with Stores.open(settings) as stores:
         await ensure_mongo_indexes(stores.db)
-        logger.info("worker started: draining the outbox every %s s",
-                    settings.outbox_drain_interval_seconds)
-        await drain_outbox_forever(CatalogService(stores), settings.outbox_drain_interval_seconds)
+        services = HubServices.create(stores)
+        logger.info("worker %s started", services.runner.worker)
+        await asyncio.gather(
+            drain_outbox_forever(services.catalog, settings.outbox_drain_interval_seconds),
+            services.runner.run_forever(),
+        )

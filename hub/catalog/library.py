@@ -363,6 +363,20 @@ class MediaLibrary:
             await self.publisher.publish([entry], assets=[updated])
             return updated
 
+    async def rerender(self, asset_id: str) -> Asset:
+        """Make every rendition anew (after presets changed); old files nothing uses go."""
+        async with self.locks.hold(asset_id):
+            asset = await self._require(asset_id)
+            entry = await self.publisher.record(ASSET, asset_id)
+            cleared = await self.assets.update(asset_id, {"renditions": []})
+            if cleared is None:
+                await self.publisher.discard([entry])
+                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+            await self.publisher.publish([entry], assets=[cleared])
+        rendered = await self.ensure_renditions(asset_id, list(self.presets))
+        await self._delete_unused_blobs([r.sha256 for r in asset.renditions])
+        return rendered
+
     async def _render(self, asset: Asset, presets: list[Preset]) -> dict[str, RenderedImage]:
         """Images render from their original; videos from a poster frame."""
         source = self.storage.local_path(asset.sha256)

@@ -11,11 +11,12 @@ from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
 from hub.graphql.core.errors import ErrorCodes
 from hub.graphql.core.store_calls import StoreCallsReport
+from hub.graphql.jobs.resolvers import JobMutations, JobQueries
 from hub.graphql.media.mutations import MediaMutations
 from hub.graphql.media.queries import MediaQueries
 
-Query = merge_types("Query", (CatalogQueries, MediaQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations))
+Query = merge_types("Query", (CatalogQueries, MediaQueries, JobQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations, JobMutations))
 
 
 class HubSchema(strawberry.Schema):

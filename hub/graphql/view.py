@@ -52,5 +52,6 @@ class HubGraphQL(GraphQL[HubContext, None]):
             catalog=state.catalog,
             catalog_loaders=CatalogLoaders(state.catalog),
             library=state.library,
+            jobs=state.jobs,
             media_loaders=MediaLoaders(state.catalog),
         )

@@ -55,6 +55,7 @@ class MediaFacts(BaseModel):
     bounds: Bounds | None = None
     blurhash: str | None = None
     dominant_color: str | None = None  # "#rrggbb"
+    perceptual_hash: str | None = None  # 64-bit dHash, hex
 
 
 class Rendition(BaseModel):

@@ -14,6 +14,7 @@ from hub.catalog.service import CatalogService
 from hub.config import Settings
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.media.dataloaders import MediaLoaders
+from hub.jobs.service import JobService
 
 
 @dataclass
@@ -24,6 +25,7 @@ class HubContext:
     catalog: CatalogService
     catalog_loaders: CatalogLoaders
     library: MediaLibrary
+    jobs: JobService
     media_loaders: MediaLoaders
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from hub.graphql.core.context import Info
-from hub.graphql.core.pagination import OrderDirection, PageInfo, check_page_size
+from hub.graphql.core.pagination import PageInfo, check_page_size
+from hub.graphql.media.filters import asset_query
 from hub.graphql.media.types import (
     Asset,
     AssetConnection,
@@ -14,7 +15,6 @@ from hub.graphql.media.types import (
     AssetOrder,
     RenditionPreset,
 )
-from hub.indexing.asset_search import AssetQuery
 
 
 @strawberry.type
@@ -34,16 +34,8 @@ class MediaQueries:
         order_by: AssetOrder | None = None,
     ) -> AssetConnection:
         check_page_size(first, info.context.settings.max_page_size)
-        given = filter or AssetFilter()
-        query = AssetQuery(
-            text=given.text, kinds=given.kinds, skus=given.skus, tags=given.tags,
-            untagged=given.untagged, missing_rendition=given.missing_rendition,
-            unlinked=given.unlinked,
-            order_by=order_by.field if order_by else None,
-            descending=(order_by.direction is OrderDirection.DESC
-                        if order_by and order_by.direction else None),
-        )
-        page = await info.context.catalog.find_assets(query, first=first, after=after)
+        page = await info.context.catalog.find_assets(asset_query(filter, order_by),
+                                                      first=first, after=after)
         edges = [AssetEdge(cursor=cursor, node=Asset(model=asset)) for asset, cursor in page.items]
         return AssetConnection(
             edges=edges,

@@ -1,0 +1,54 @@
+"""Job queries and mutations: thin resolvers over JobService."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hub.graphql.core.context import Info
+from hub.graphql.core.pagination import check_page_size
+from hub.graphql.jobs.types import Job
+from hub.graphql.media.filters import asset_query
+from hub.graphql.media.types import AssetFilter
+from hub.models.job import Job as JobModel
+from hub.models.job import JobState
+
+
+async def _job(info: Info, job: JobModel) -> Job:
+    return Job.from_model(job, await info.context.jobs.progress(job))
+
+
+@strawberry.type
+class JobQueries:
+    @strawberry.field(description="A job with its progress; null if there is none.")
+    async def job(self, info: Info, id: strawberry.ID) -> Job | None:
+        found = await info.context.jobs.store.get(str(id))
+        return await _job(info, found) if found else None
+
+    @strawberry.field(description="Recent jobs, newest first.")
+    async def jobs(self, info: Info, state: JobState | None = None, first: int = 20) -> list[Job]:
+        check_page_size(first, info.context.settings.max_page_size)
+        return [await _job(info, job) for job in await info.context.jobs.recent(state, first)]
+
+
+@strawberry.type
+class JobMutations:
+    @strawberry.mutation(description="Label the selected images with the vision model "
+                         "(suggestions: source AUTO, accepted false).")
+    async def start_auto_tag_job(
+        self, info: Info, filter: AssetFilter | None = None, only_untagged: bool = True
+    ) -> Job:
+        job = await info.context.jobs.start_auto_tag(asset_query(filter),
+                                                     only_untagged=only_untagged)
+        return await _job(info, job)
+
+    @strawberry.mutation(description="Make the selected assets' renditions anew.")
+    async def start_rerender_job(self, info: Info, filter: AssetFilter | None = None) -> Job:
+        return await _job(info, await info.context.jobs.start_rerender(asset_query(filter)))
+
+    @strawberry.mutation(description="Rebuild the search indexes from MongoDB (no downtime).")
+    async def start_reindex_job(self, info: Info) -> Job:
+        return await _job(info, await info.context.jobs.start_reindex())
+
+    @strawberry.mutation(description="Stop a job; items already done stay done.")
+    async def cancel_job(self, info: Info, id: strawberry.ID) -> Job:
+        return await _job(info, await info.context.jobs.cancel(str(id)))

@@ -1,0 +1,1 @@
+"""Bulk jobs: definitions, claiming with leases, the runner loop."""

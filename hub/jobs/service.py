@@ -1,0 +1,77 @@
+"""Starting, reading and cancelling jobs: what GraphQL and the CLI call."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+
+from hub.catalog.clock import now_millis
+from hub.catalog.service import CatalogService
+from hub.errors import BadUserInput, NotFound
+from hub.indexing.asset_search import AssetQuery
+from hub.jobs.store import JobStore
+from hub.models.asset import AssetKind
+from hub.models.job import ACTIVE_STATES, Job, JobKind, JobProgress, JobState
+
+PAGE = 500
+
+
+class JobService:
+    def __init__(self, *, store: JobStore, catalog: CatalogService, batch_size: int) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.batch_size = batch_size
+
+    async def start_auto_tag(self, query: AssetQuery, *, only_untagged: bool) -> Job:
+        """Label every image the filter selects (only those without accepted tags, by default)."""
+        query = AssetQuery(**{**query.__dict__, "kinds": [AssetKind.IMAGE],
+                              "untagged": True if only_untagged else query.untagged})
+        ids = await self._asset_ids(query)
+        return await self._create(JobKind.AUTO_TAG, ids, {"only_untagged": only_untagged})
+
+    async def start_rerender(self, query: AssetQuery) -> Job:
+        """Make every selected image's and video's renditions anew (after a preset changed)."""
+        kinds = [k for k in query.kinds or [AssetKind.IMAGE, AssetKind.VIDEO]
+                 if k in (AssetKind.IMAGE, AssetKind.VIDEO)]
+        ids = await self._asset_ids(AssetQuery(**{**query.__dict__, "kinds": kinds}))
+        return await self._create(JobKind.RERENDER, ids, {})
+
+    async def start_reindex(self) -> Job:
+        """Rebuild every search index from MongoDB: one item per index."""
+        return await self._create(JobKind.REINDEX, self.catalog.indexer.names.all(), {})
+
+    async def cancel(self, job_id: str) -> Job:
+        job = await self.get(job_id)
+        if job.state not in ACTIVE_STATES:
+            raise BadUserInput(f"job {job_id} has already ended ({job.state.value})", id=job_id)
+        updated = await self.store.update(job_id, {"cancel_requested": True})
+        if updated is None:
+            raise NotFound(f"no job with id {job_id!r}", id=job_id)
+        if updated.state is JobState.QUEUED:  # nothing runs it yet: end it now
+            updated = await self.store.finish(updated, JobState.CANCELLED) or updated
+        return updated
+
+    async def get(self, job_id: str) -> Job:
+        job = await self.store.get(job_id)
+        if job is None:
+            raise NotFound(f"no job with id {job_id!r}", id=job_id)
+        return job
+
+    async def recent(self, state: JobState | None, limit: int) -> list[Job]:
+        return await self.store.recent(state, limit)
+
+    async def progress(self, job: Job) -> JobProgress:
+        return await self.store.progress(job)
+
+    async def _create(self, kind: JobKind, item_ids: list[str], options: dict[str, object]) -> Job:
+        job = Job(id=str(ObjectId()), kind=kind, options=options, created_at=now_millis())
+        return await self.store.create(job, item_ids, batch_size=self.batch_size)
+
+    async def _asset_ids(self, query: AssetQuery) -> list[str]:
+        ids: list[str] = []
+        after = None
+        while True:
+            page = await self.catalog.find_assets(query, first=PAGE, after=after)
+            ids += [asset.id for asset, _ in page.items]
+            if not page.has_next_page:
+                return ids
+            after = page.items[-1][1]
