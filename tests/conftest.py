@@ -6,6 +6,7 @@ so runs never see each other's data."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -20,7 +21,7 @@ import uvicorn
 from pymongo import MongoClient
 
 from hub.app import create_app
-from hub.config import Settings
+from hub.config import JobSettings, Settings
 from hub.servers.stack import LocalStack
 
 
@@ -124,6 +125,9 @@ def hub_settings(
         "es_index_prefix": f"hub-test-{run_id}",
         "outbox_drain_interval_seconds": 0.5,
         "report_store_calls": True,
+        # Jobs run in `hub worker` processes the tests start (see test_jobs.py), with short
+        # leases so that a killed worker's batch is taken over quickly.
+        "jobs": JobSettings(run_in_api=False, batch_size=5, lease_seconds=2, poll_seconds=0.2),
     })
     yield settings
     with MongoClient(settings.mongo_url) as client:
@@ -138,6 +142,19 @@ def hub(hub_settings: Settings) -> Iterator[LiveHub]:
     live = LiveHub(hub_settings).start()
     yield live
     live.stop()
+
+
+def hub_environment(settings: Settings) -> dict[str, str]:
+    """Environment for a `hub` subprocess that works on this test run's data."""
+    return {
+        **os.environ,
+        "HUB_MONGO_DATABASE": settings.mongo_database,
+        "HUB_ES_INDEX_PREFIX": settings.es_index_prefix,
+        "HUB_DATA_DIR": str(settings.data_dir),
+        "HUB_JOBS__BATCH_SIZE": str(settings.jobs.batch_size),
+        "HUB_JOBS__LEASE_SECONDS": str(settings.jobs.lease_seconds),
+        "HUB_JOBS__POLL_SECONDS": str(settings.jobs.poll_seconds),
+    }
 
 
 @pytest.fixture

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 from hub.config import Settings
 
-from conftest import LiveHub
+from conftest import LiveHub, hub_environment
 
 
 def run_hub(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ,
-           "HUB_MONGO_DATABASE": settings.mongo_database,
-           "HUB_ES_INDEX_PREFIX": settings.es_index_prefix,
-           "HUB_DATA_DIR": str(settings.data_dir)}
-    return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=hub_environment(settings),
                           capture_output=True, text=True, timeout=120, check=False)
 
 

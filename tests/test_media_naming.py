@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from PIL import Image
 from hub.config import Settings
 
 import media_samples as samples
-from conftest import LiveHub
+from conftest import LiveHub, hub_environment
 from test_media_uploads import CREATE_PRODUCT, PRODUCT_MEDIA, upload
 
 
@@ -58,12 +57,9 @@ def test_hub_ingest_uploads_a_folder_and_reports_unlinked_and_refused_files(
     (tmp_path / "nested").mkdir()
     (tmp_path / "nested" / "random.jpg").write_bytes(image(6))
     (tmp_path / "nested" / "broken.jpg").write_bytes(samples.truncated_jpeg())
-    env = {**os.environ, "HUB_MONGO_DATABASE": hub_settings.mongo_database,
-           "HUB_ES_INDEX_PREFIX": hub_settings.es_index_prefix,
-           "HUB_DATA_DIR": str(hub_settings.data_dir)}
-
     result = subprocess.run([sys.executable, "-m", "hub.cli", "ingest", str(tmp_path)],
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+                            env=hub_environment(hub_settings), capture_output=True,
+                            text=True, timeout=300, check=False)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "3 new assets, 0 already in the library, 2 linked by file name, 1 unlinked, " \

@@ -1,0 +1,53 @@
+"""Which CLIP model the hub runs, where its weights come from, and how it uses the machine.
+
+Kept free of torch and open_clip imports: the hub's settings load it on every start, also in
+processes that never embed anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, field_validator
+
+
+class VisionSettings(BaseModel):
+    """Read from the environment as ``HUB_VISION__<FIELD>``.
+
+    Weights come from the first of: `checkpoint` (a local file), `pretrained` (an open_clip tag,
+    looked up in the local Hugging Face cache only, never downloaded at run time), or
+    `random_weights_seed` (tests and development: random weights, no files at all). To use
+    random weights, set `pretrained` to None (or to an empty string in the environment).
+    """
+
+    architecture: str = "ViT-B-32"
+    pretrained: str | None = "laion2b_s34b_b79k"
+    checkpoint: Path | None = None
+    cache_dir: Path | None = None
+    random_weights_seed: int | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    batch_size: int = 32
+    threads: int | None = None
+    vocabulary: Path | None = None
+
+    @field_validator("pretrained", "checkpoint", "cache_dir", "vocabulary", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """An environment variable cannot hold None: treat "" and "none" as unset."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none"):
+            return None
+        return value
+
+    @field_validator("batch_size")
+    @classmethod
+    def _positive_batch(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"batch_size must be at least 1, not {value}")
+        return value
+
+    @field_validator("threads")
+    @classmethod
+    def _positive_threads(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"threads must be at least 1, not {value}")
+        return value

@@ -1,0 +1,151 @@
+"""Bulk jobs: started through GraphQL, run by `hub worker` processes that share the work,
+survive a worker killed with SIGKILL, report progress and can be cancelled."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PIL import Image
+
+from hub.config import Settings
+
+import media_samples as samples
+from conftest import LiveHub, hub_environment
+from test_media_uploads import upload, wait_for_renditions
+
+JOB_FIELDS = """
+id kind state total processed failed error errors { itemId message } ratePerSecond etaSeconds
+cancelRequested createdAt startedAt finishedAt
+"""
+JOB = f"query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} }} }}"
+RERENDER = f"""
+mutation($filter: AssetFilter) {{ startRerenderJob(filter: $filter) {{ {JOB_FIELDS} }} }}
+"""
+REINDEX = f"mutation {{ startReindexJob {{ {JOB_FIELDS} }} }}"
+CANCEL = f"mutation($id: ID!) {{ cancelJob(id: $id) {{ {JOB_FIELDS} }} }}"
+
+
+@contextmanager
+def worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
+                               env=hub_environment(settings), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_for_job(hub: LiveHub, job_id: str, *states: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = hub.ok(JOB, {"id": job_id})["job"]
+        if job["state"] in states:
+            return job
+        assert time.monotonic() < deadline, f"job stayed {job['state']}: {job}"
+        time.sleep(0.2)
+
+
+def photos(hub: LiveHub, marker: str, count: int) -> list[str]:
+    """Distinct real photographs, big enough that rendering each takes a moment."""
+    base = Image.open(io.BytesIO(samples.coffee_jpeg())).resize((1200, 800))
+    return [upload(hub, samples.jpeg(base, comment=f"{marker}-{n}".encode()),
+                   f"{marker}-{n}.jpg")["id"] for n in range(count)]
+
+
+def test_a_rerender_job_reports_progress_and_finishes(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    ids = photos(hub, marker, 3)
+    for asset_id in ids:
+        wait_for_renditions(hub, asset_id, 7)
+
+    started = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+    assert (started["kind"], started["state"], started["total"]) == ("RERENDER", "QUEUED", 3)
+    with worker(hub_settings):
+        done = wait_for_job(hub, started["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["state"], done["processed"], done["failed"]) == ("SUCCEEDED", 3, 0)
+    assert done["startedAt"] and done["finishedAt"] >= done["startedAt"]
+    for asset_id in ids:
+        assert len(wait_for_renditions(hub, asset_id, 7)["renditions"]) == 7
+    listed = hub.ok("{ jobs(state: SUCCEEDED) { id } }")["jobs"]
+    assert started["id"] in [job["id"] for job in listed]
+
+
+def test_a_killed_worker_s_batch_is_finished_by_another_worker(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    ids = photos(hub, marker, 20)
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+    assert job["total"] == 20
+
+    with worker(hub_settings) as doomed:
+        deadline = time.monotonic() + 60
+        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 3:
+            assert time.monotonic() < deadline, "the first worker made no progress"
+            time.sleep(0.05)
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+    midway = hub.ok(JOB, {"id": job["id"]})["job"]
+    assert midway["state"] == "RUNNING" and midway["processed"] < 20
+
+    with worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["state"], done["total"], done["processed"], done["failed"]) == (
+        "SUCCEEDED", 20, 20, 0), "every asset counted exactly once"
+    for asset_id in ids:
+        assert len(hub.ok("query($id: ID!) { asset(id: $id) { renditions { preset } } }",
+                          {"id": asset_id})["asset"]["renditions"]) == 7
+
+
+def test_two_workers_share_one_job(hub: LiveHub, hub_settings: Settings, sku_prefix: str) -> None:
+    marker = sku_prefix.lower()
+    photos(hub, marker, 10)
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+
+    with worker(hub_settings), worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["processed"], done["failed"]) == (10, 0)
+
+
+def test_a_reindex_job_rebuilds_the_indexes_without_losing_anything(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    sku = f"{sku_prefix}-REIDX"
+    hub.ok("mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+           {"i": {"sku": sku, "name": "Reindexed lamp"}})
+    job = hub.ok(REINDEX)["startReindexJob"]
+
+    with worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["state"], done["total"], done["processed"]) == ("SUCCEEDED", 2, 2)
+    found = hub.ok('query($s: [String!]) { products(filter: {skus: $s}) { totalCount } }',
+                   {"s": [sku]})
+    assert found["products"]["totalCount"] == 1
+
+
+def test_cancelling_a_job_that_has_not_started_ends_it(hub: LiveHub, sku_prefix: str) -> None:
+    photos(hub, sku_prefix.lower(), 1)
+    job = hub.ok(RERENDER, {"filter": {"text": sku_prefix.lower()}})["startRerenderJob"]
+
+    cancelled = hub.ok(CANCEL, {"id": job["id"]})["cancelJob"]
+
+    assert cancelled["state"] == "CANCELLED" and cancelled["finishedAt"]
+    assert hub.graphql(CANCEL, {"id": job["id"]}).codes == ["BAD_USER_INPUT"]
+    assert hub.graphql(CANCEL, {"id": "000000000000000000000000"}).codes == ["NOT_FOUND"]
+    assert hub.ok(JOB, {"id": "000000000000000000000000"}) == {"job": None}
