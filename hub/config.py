@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.vision.settings import VisionSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -102,6 +104,7 @@ class Settings(BaseSettings):
 
     servers: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    vision: VisionSettings = Field(default_factory=VisionSettings)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

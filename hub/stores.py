@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.config import Settings
 from hub.indexing.mappings import IndexNames
 from hub.store_calls import CountingTransport, MongoCommandCounter
+from hub.vision.identity import ModelIdentity, model_identity
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Stores:
     db: AsyncDatabase
     es: AsyncElasticsearch
     indices: IndexNames
+    vision: ModelIdentity  # the embedding model's id and vector size, for the asset index
 
     @classmethod
     @asynccontextmanager
@@ -50,6 +52,7 @@ class Stores:
                 db=mongo[settings.mongo_database],
                 es=es,
                 indices=IndexNames(settings.es_index_prefix),
+                vision=model_identity(settings.vision),
             )
         finally:
             await es.close()

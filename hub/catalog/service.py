@@ -47,9 +47,9 @@ class CatalogService:
     def __init__(self, stores: Stores) -> None:
         self.products = ProductRepository(stores.db)
         self.assets = AssetRepository(stores.db)
-        self.indexer = SearchIndexer(
-            stores.es, stores.indices, refresh=stores.settings.es_refresh_on_write
-        )
+        self.indexer = SearchIndexer(stores.es, stores.indices,
+                                     refresh=stores.settings.es_refresh_on_write,
+                                     embedding=stores.vision)
         self.publisher = IndexPublisher(outbox=Outbox(stores.db), products=self.products,
                                         assets=self.assets, indexer=self.indexer)
         self.search = ProductSearch(stores.es, stores.indices)

@@ -18,6 +18,8 @@ from hub.indexing.text import fold
 from hub.models.asset import Asset, AssetKind
 
 _SEPARATORS = re.compile(r"[-_./]+")
+# Vectors are only needed by similarity search, which asks for them itself.
+HEAVY_FIELDS = ["embedding"]
 
 
 class AssetOrderField(StrEnum):
@@ -58,14 +60,16 @@ class AssetSearch:
         if not ids:
             return {}
         async with elasticsearch_errors("loading assets"):
-            response = await self.es.mget(index=self.names.assets, ids=list(dict.fromkeys(ids)))
+            response = await self.es.mget(index=self.names.assets, ids=list(dict.fromkeys(ids)),
+                                          source_excludes=HEAVY_FIELDS)
         return {doc["_id"]: asset_from_document(doc["_source"])
                 for doc in response["docs"] if doc.get("found")}
 
     async def find(self, query: AssetQuery, *, first: int, after: str | None) -> Page[Asset]:
         return await paged_search(self.es, index=self.names.assets, query=self._query(query),
                                   sort=self._sort(query), first=first, after=after,
-                                  parse=asset_from_document, what="assets")
+                                  parse=asset_from_document, what="assets",
+                                  source_excludes=HEAVY_FIELDS)
 
     @staticmethod
     def _sort(query: AssetQuery) -> list[dict[str, Any]]:

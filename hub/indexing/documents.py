@@ -27,10 +27,15 @@ def product_from_document(source: dict[str, Any]) -> Product:
     return Product.model_validate({k: v for k, v in source.items() if k != "search"})
 
 
-def asset_document(asset: Asset, linked_products: list[Product]) -> dict[str, Any]:
+def asset_document(
+    asset: Asset, linked_products: list[Product], embedding_model: str
+) -> dict[str, Any]:
     """The asset as GraphQL shows it, plus what lists filter on: tags, SKUs and roles of the
-    products linking it, which presets exist."""
+    products linking it, which presets exist; and its vector if this index's model made it."""
     document = asset.model_dump(mode="json")
+    if asset.embedding_model != embedding_model:
+        document["embedding"] = None
+    document["perceptual_hash"] = asset.facts.perceptual_hash
     document["facts"] = {k: v for k, v in document["facts"].items() if v is not None}
     links = [(product, link) for product in linked_products for link in product.assets
              if link.asset_id == asset.id]
@@ -51,7 +56,8 @@ def asset_document(asset: Asset, linked_products: list[Product]) -> dict[str, An
     return document
 
 
-_ASSET_INDEX_ONLY = {"tag_labels", "untagged", "rendition_presets", "skus", "roles", "search"}
+_ASSET_INDEX_ONLY = {"tag_labels", "untagged", "rendition_presets", "skus", "roles", "search",
+                     "perceptual_hash"}
 
 
 def asset_from_document(source: dict[str, Any]) -> Asset:

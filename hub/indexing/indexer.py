@@ -12,15 +12,16 @@ from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 from hub.indexing.documents import asset_document, product_document
 from hub.indexing.errors import elasticsearch_errors
 from hub.indexing.mappings import (
-    ASSETS_MAPPING,
     ASSETS_MAPPING_VERSION,
     INDEX_SETTINGS,
     PRODUCTS_MAPPING,
     PRODUCTS_MAPPING_VERSION,
     IndexNames,
+    assets_mapping,
 )
 from hub.models.asset import Asset
 from hub.models.product import Product
+from hub.vision.identity import ModelIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -28,25 +29,40 @@ Refresh = Literal["true", "wait_for", "false"]
 
 
 class SearchIndexer:
-    def __init__(self, es: AsyncElasticsearch, names: IndexNames, *, refresh: Refresh) -> None:
+    def __init__(
+        self,
+        es: AsyncElasticsearch,
+        names: IndexNames,
+        *,
+        refresh: Refresh,
+        embedding: ModelIdentity,
+    ) -> None:
         self.es = es
         self.names = names
         self.refresh = refresh
+        self.embedding = embedding
 
-    def _mappings(self) -> dict[str, tuple[dict[str, Any], int]]:
-        return {self.names.products: (PRODUCTS_MAPPING, PRODUCTS_MAPPING_VERSION),
-                self.names.assets: (ASSETS_MAPPING, ASSETS_MAPPING_VERSION)}
+    def _mappings(self) -> dict[str, tuple[dict[str, Any], str]]:
+        """Each alias's mapping and the stem of its index names (which name the embedding
+        model, so an index of another model's vectors is never reused)."""
+        model = self.embedding.model_id
+        return {
+            self.names.products: (PRODUCTS_MAPPING,
+                                  f"{self.names.products}-v{PRODUCTS_MAPPING_VERSION}"),
+            self.names.assets: (assets_mapping(model, self.embedding.dimension),
+                                f"{self.names.assets}-v{ASSETS_MAPPING_VERSION}-{model}"),
+        }
 
     async def ensure_indices(self) -> None:
         """Create each alias's first index if the alias does not exist yet (idempotent, and safe
         when several processes start at once: the first index has a fixed name)."""
         async with elasticsearch_errors("creating indexes"):
-            for alias, (mapping, version) in self._mappings().items():
+            for alias, (mapping, stem) in self._mappings().items():
                 if await self.es.indices.exists_alias(name=alias):
                     continue
                 try:
                     await self.es.indices.create(
-                        index=f"{alias}-v{version}-initial",
+                        index=f"{stem}-initial",
                         settings=INDEX_SETTINGS,
                         mappings=mapping,
                         aliases={alias: {"is_write_index": True}},
@@ -60,21 +76,20 @@ class SearchIndexer:
         """Aliases whose index was made from an older mapping than this code's."""
         outdated = []
         async with elasticsearch_errors("reading index mappings"):
-            for alias, (_, version) in self._mappings().items():
+            for alias, (mapping, _) in self._mappings().items():
                 try:
                     found = await self.es.indices.get_mapping(index=alias)
                 except NotFoundError:
                     continue
-                versions = {body["mappings"].get("_meta", {}).get("mapping_version")
-                            for body in found.values()}
-                if versions != {version}:
+                if any(body["mappings"].get("_meta") != mapping["_meta"]
+                       for body in found.values()):
                     outdated.append(alias)
         return outdated
 
     async def create_fresh_index(self, alias: str) -> str:
         """A new, empty index for `alias` with the current mapping, not yet behind the alias."""
-        mapping, version = self._mappings()[alias]
-        index = f"{alias}-v{version}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+        mapping, stem = self._mappings()[alias]
+        index = f"{stem}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
         async with elasticsearch_errors("creating an index"):
             await self.es.indices.create(index=index, settings=INDEX_SETTINGS, mappings=mapping)
         return index
@@ -102,7 +117,8 @@ class SearchIndexer:
     ) -> None:
         """Each asset with the products that link it (their SKUs and names are searchable)."""
         await self._index(into or self.names.assets, [(asset.id, asset.revision,
-                                                       asset_document(asset, linked))
+                                                       asset_document(asset, linked,
+                                                                      self.embedding.model_id))
                                                       for asset, linked in assets])
 
     async def delete_products(self, deletions: Iterable[tuple[str, int | None]]) -> None:

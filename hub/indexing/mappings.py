@@ -49,6 +49,17 @@ PRODUCTS_MAPPING: dict[str, Any] = {
 }
 
 
+def assets_mapping(model_id: str, dimension: int) -> dict[str, Any]:
+    """The asset mapping for one embedding model: its vectors, and its id in `_meta` so that
+    switching models rebuilds the index instead of mixing vectors of two models."""
+    mapping = {**ASSETS_MAPPING, "_meta": {**ASSETS_MAPPING["_meta"], "embedding_model": model_id}}
+    mapping["properties"] = {**ASSETS_MAPPING["properties"], "embedding": {
+        "type": "dense_vector", "dims": dimension, "index": True, "similarity": "cosine",
+        "index_options": {"type": "hnsw"},
+    }}
+    return mapping
+
+
 ASSETS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "_meta": {"mapping_version": ASSETS_MAPPING_VERSION},
@@ -73,6 +84,8 @@ ASSETS_MAPPING: dict[str, Any] = {
         "tags": {"type": "object", "enabled": False},
         "renditions": {"type": "object", "enabled": False},
         "product_ids": {"type": "keyword"},
+        "embedding_model": {"type": "keyword"},
+        "perceptual_hash": {"type": "keyword"},
         "version": {"type": "integer"},
         "versions": {"type": "object", "enabled": False},
         "revision": {"type": "long"},

@@ -82,6 +82,7 @@ async def paged_search(
     after: str | None,
     parse: Callable[[dict[str, Any]], T],
     what: str,
+    source_excludes: list[str] | None = None,
 ) -> Page[T]:
     """One search request for one page: `first + 1` hits tell whether another page follows;
     `search_after` with the previous page's last sort values continues where it stopped."""
@@ -89,7 +90,8 @@ async def paged_search(
     search_after = decode_cursor(after, order=order) if after else None
     async with elasticsearch_errors(f"searching {what}"):
         response = await es.search(index=index, query=query, sort=sort, size=first + 1,
-                                   search_after=search_after, track_total_hits=True)
+                                   search_after=search_after, track_total_hits=True,
+                                   source_excludes=source_excludes)
     hits = response["hits"]["hits"]
     return Page(
         items=[(parse(hit["_source"]), encode_cursor(order, hit["sort"])) for hit in hits[:first]],

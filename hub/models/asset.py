@@ -89,6 +89,9 @@ class Asset(BaseModel):
     facts: MediaFacts = Field(default_factory=MediaFacts)
     tags: list[Tag] = Field(default_factory=list)
     renditions: list[Rendition] = Field(default_factory=list)
+    # The vision model's vector of this image (or video poster) and which model made it.
+    embedding: list[float] | None = None
+    embedding_model: str | None = None
     # Products linking this asset; the links themselves (role, position) live on the products.
     product_ids: list[str] = Field(default_factory=list)
     version: int = 1

@@ -7,14 +7,16 @@ job alone (the `hub models fetch` command)."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import os
-import re
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import open_clip
@@ -22,15 +24,14 @@ import torch
 from PIL import Image
 
 from hub.vision.base import EmbeddingModel, ModelWeightsMissing
+from hub.vision.identity import HUB_MODEL_CONFIGS, model_id_for
 from hub.vision.settings import VisionSettings
 
 log = logging.getLogger(__name__)
 
-MODEL_CONFIGS = Path(__file__).resolve().parent / "model_configs"
 # open_clip's default file name in a Hugging Face repo, and the safetensors twin it prefers.
 _HF_WEIGHTS = "open_clip_pytorch_model.bin"
 _HF_SAFE_WEIGHTS = "open_clip_model.safetensors"
-_ID_UNSAFE = re.compile(r"[^a-z0-9_-]+", re.IGNORECASE)
 _FIX_WEIGHTS_HINT = (
     "run `hub models fetch` where internet is available, "
     "or set HUB_VISION__CHECKPOINT=/path/to/file"
@@ -40,24 +41,7 @@ _FIX_WEIGHTS_HINT = (
 @functools.cache
 def register_model_configs() -> None:
     """Teach open_clip the hub's own architectures (hub-tiny), once per process."""
-    open_clip.add_model_config(MODEL_CONFIGS)
-
-
-def model_id_for(settings: VisionSettings) -> str:
-    """The stable id naming this model's search indexes; changes whenever its vectors would.
-
-    A checkpoint is named by its file name: give a re-trained checkpoint a new name to get a new
-    index."""
-    if settings.checkpoint is not None:
-        source = f"checkpoint-{settings.checkpoint.stem}"
-    elif settings.pretrained:
-        source = settings.pretrained
-    elif settings.random_weights_seed is not None:
-        source = f"random-seed-{settings.random_weights_seed}"
-    else:
-        source = "no-weights"
-    parts = (settings.architecture, source)
-    return "__".join(_ID_UNSAFE.sub("-", part).strip("-") for part in parts)
+    open_clip.add_model_config(HUB_MODEL_CONFIGS)
 
 
 def pretrained_config(architecture: str, tag: str) -> dict[str, Any]:
@@ -129,7 +113,7 @@ def resolve_weights(settings: VisionSettings) -> Path | None:
     if settings.checkpoint is not None:
         if not settings.checkpoint.is_file():
             raise ModelWeightsMissing(
-                f"the checkpoint {settings.checkpoint} does not exist: put the weights file there, "
+                f"the checkpoint {settings.checkpoint} is not a file: put the weights file there, "
                 "or point HUB_VISION__CHECKPOINT at an existing .pt/.bin/.safetensors file "
                 "(or unset it and run `hub models fetch` where internet is available)"
             )
@@ -183,6 +167,7 @@ def fetch_weights(settings: VisionSettings) -> Path:
             f"cannot download {repo_id}: Hugging Face offline mode is on (HF_HUB_OFFLINE); "
             "unset it where internet is available"
         )
+    _check_reachable(constants.ENDPOINT, repo_id)
     last_error: Exception | None = None
     for filename in candidates:
         try:
@@ -196,10 +181,24 @@ def fetch_weights(settings: VisionSettings) -> Path:
                 last_error = error
                 continue
             raise RuntimeError(
-                f"could not download {repo_id}/{filename} into {cache_dir}: {error}. Is there "
-                "internet access? Elsewhere, copy the file here and set HUB_VISION__CHECKPOINT"
+                f"could not download {repo_id}/{filename} into {cache_dir}; is there internet "
+                "access? Elsewhere, copy the file to this machine and set "
+                f"HUB_VISION__CHECKPOINT ({type(error).__name__}: {error})"
             ) from error
     raise RuntimeError(f"{repo_id} has none of {', '.join(candidates)}: {last_error}")
+
+
+def _check_reachable(endpoint: str, repo_id: str) -> None:
+    """Fail at once where the Hub's name does not even resolve (no internet), rather than after
+    huggingface_hub's retries with back-off (about 20 seconds)."""
+    host = urlsplit(endpoint).hostname or endpoint
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as error:
+        raise RuntimeError(
+            f"cannot download {repo_id}: {host} cannot be resolved ({error}); is there internet "
+            "access? Elsewhere, copy the file to this machine and set HUB_VISION__CHECKPOINT"
+        ) from error
 
 
 def resolve_device(device: str) -> torch.device:
@@ -219,9 +218,11 @@ class OpenClipModel(EmbeddingModel):
         """Check the architecture and tag now (no file or network access); load() later."""
         register_model_configs()
         if settings.architecture not in open_clip.list_models():
+            close = difflib.get_close_matches(settings.architecture, open_clip.list_models(), n=5)
             raise ValueError(
-                f"unknown open_clip architecture {settings.architecture!r}; "
-                f"known: {', '.join(open_clip.list_models())}"
+                f"unknown open_clip architecture {settings.architecture!r}"
+                + (f"; did you mean {', '.join(close)}?" if close else "")
+                + " (open_clip.list_models() lists them all)"
             )
         if settings.checkpoint is None and settings.pretrained:
             pretrained_config(settings.architecture, settings.pretrained)
@@ -325,3 +326,4 @@ class OpenClipModel(EmbeddingModel):
                 features = torch.nn.functional.normalize(features, dim=-1)
                 rows.append(features.cpu().numpy())
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
+
