@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.catalog = services.catalog
             app.state.library = services.library
             app.state.jobs = services.jobs
+            app.state.services = services
             await ensure_mongo_indexes(stores.db)
             # Start even when Elasticsearch is down: the drainer creates the indexes later.
             await ensure_search_indices(services.catalog)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
+from hub.catalog.vision import AssetVision, VisionModels
+from hub.catalog.visual_search import VisualSearch
 from hub.config import Settings
 from hub.jobs.processors import build_processors
 from hub.jobs.runner import JobRunner
@@ -15,6 +17,10 @@ from hub.jobs.store import JobStore
 from hub.media.renditions import load_presets
 from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
+from hub.vision.cache import ModelCache
+
+# One cache per process: every HubServices of the process shares the loaded weights.
+MODELS = ModelCache()
 
 
 @dataclass
@@ -24,6 +30,8 @@ class HubServices:
     library: MediaLibrary
     jobs: JobService
     runner: JobRunner
+    vision: AssetVision
+    visual_search: VisualSearch
 
     @classmethod
     def create(cls, stores: Stores) -> HubServices:
@@ -31,9 +39,14 @@ class HubServices:
         catalog = CatalogService(stores)
         library = MediaLibrary(catalog=catalog, storage=LocalFileStorage(root=settings.data_dir),
                                settings=settings, presets=load_presets(settings.presets_file))
+        models = VisionModels(settings.vision, MODELS)
+        vision = AssetVision(library=library, models=models)
+        library.after_new_file = vision.embed_in_background
         store = JobStore(stores.db)
         jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size)
-        runner = JobRunner(store=store, processors=build_processors(library),
+        runner = JobRunner(store=store, processors=build_processors(library, vision),
                            lease_seconds=settings.jobs.lease_seconds,
                            poll_seconds=settings.jobs.poll_seconds)
-        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner)
+        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner,
+                   vision=vision,
+                   visual_search=VisualSearch(library=library, vision=vision, models=models))

@@ -23,6 +23,10 @@ from pymongo import MongoClient
 from hub.app import create_app
 from hub.config import JobSettings, Settings
 from hub.servers.stack import LocalStack
+from hub.vision.settings import VisionSettings
+
+
+TINY_MODEL = VisionSettings(architecture="hub-tiny", pretrained=None, random_weights_seed=7)
 
 
 @dataclass
@@ -128,6 +132,10 @@ def hub_settings(
         # Jobs run in `hub worker` processes the tests start (see test_jobs.py), with short
         # leases so that a killed worker's batch is taken over quickly.
         "jobs": JobSettings(run_in_api=False, batch_size=5, lease_seconds=2, poll_seconds=0.2),
+        # Real open_clip code on a tiny architecture with seeded random weights: pretrained
+        # weights cannot be downloaded here (tests/test_vision_real_weights.py uses them where
+        # they are in the local cache).
+        "vision": TINY_MODEL,
     })
     yield settings
     with MongoClient(settings.mongo_url) as client:
@@ -154,6 +162,9 @@ def hub_environment(settings: Settings) -> dict[str, str]:
         "HUB_JOBS__BATCH_SIZE": str(settings.jobs.batch_size),
         "HUB_JOBS__LEASE_SECONDS": str(settings.jobs.lease_seconds),
         "HUB_JOBS__POLL_SECONDS": str(settings.jobs.poll_seconds),
+        "HUB_VISION__ARCHITECTURE": settings.vision.architecture,
+        "HUB_VISION__PRETRAINED": settings.vision.pretrained or "",
+        "HUB_VISION__RANDOM_WEIGHTS_SEED": str(settings.vision.random_weights_seed),
     }
 
 

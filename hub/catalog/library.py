@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,8 @@ class MediaLibrary:
         self.settings = settings
         self.presets = presets
         self.transforms = TransformCache(catalog.assets.collection.database)
+        # Called in the background after each new file's renditions (the vision model's vector).
+        self.after_new_file: Callable[[str], Awaitable[None]] | None = None
         self.naming = NamingConvention(settings.naming_pattern)
         self._rendering: set[asyncio.Task[None]] = set()
 
@@ -128,7 +130,7 @@ class MediaLibrary:
         if sku is not None and await self._needs_link(asset, sku, role, position):
             chosen = role or await self._default_role(sku, asset.kind)
             await self.catalog.link_asset(asset.id, sku, chosen, position)
-            asset = await self._require(asset.id)
+            asset = await self.get_required(asset.id)
         if created:
             self.schedule_renditions(asset.id)
         return IngestResult(asset, created, linked_by_name, unlinked_reason)
@@ -213,7 +215,7 @@ class MediaLibrary:
         """A new version of the asset's file: the old original is kept, renditions are made
         anew, links and tags stay."""
         name = clean_filename(filename)
-        current = await self._require(asset_id)
+        current = await self.get_required(asset_id)
         staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
         try:
             sniffed, facts = await self._inspect(staged, name)
@@ -232,7 +234,7 @@ class MediaLibrary:
         finally:
             staged.delete()
         async with self.locks.hold(asset_id):
-            current = await self._require(asset_id)
+            current = await self.get_required(asset_id)
             entry = await self.publisher.record(ASSET, asset_id)
             old = AssetVersion(version=current.version, filename=current.filename,
                                content_type=current.content_type, byte_size=current.byte_size,
@@ -261,7 +263,7 @@ class MediaLibrary:
 
     async def delete_asset(self, asset_id: str) -> None:
         """Remove the asset, its links, its index entry and every blob nothing else uses."""
-        asset = await self._require(asset_id)
+        asset = await self.get_required(asset_id)
         for product_id in asset.product_ids:
             product = await self.catalog.products.get(product_id)
             if product is not None and asset_id in product.asset_ids():
@@ -291,7 +293,7 @@ class MediaLibrary:
         to_add = clean_tags(add)
         to_remove = {label.casefold() for label in clean_tags(remove)}
         async with self.locks.hold(asset_id):
-            asset = await self._require(asset_id)
+            asset = await self.get_required(asset_id)
             kept = [tag for tag in asset.tags if tag.label.casefold() not in to_remove]
             for label in to_add:
                 match = next((t for t in kept if t.label.casefold() == label.casefold()), None)
@@ -300,9 +302,9 @@ class MediaLibrary:
                 elif not match.accepted:
                     kept[kept.index(match)] = match.model_copy(update={
                         "accepted": True, "source": TagSource.MANUAL})
-            return await self._save_tags(asset_id, kept)
+            return await self.save_tags(asset_id, kept)
 
-    async def _save_tags(self, asset_id: str, tags: list[Tag]) -> Asset:
+    async def save_tags(self, asset_id: str, tags: list[Tag]) -> Asset:
         entry = await self.publisher.record(ASSET, asset_id)
         updated = await self.assets.update(asset_id, {
             "tags": [tag.model_dump(mode="python") for tag in tags],
@@ -334,11 +336,13 @@ class MediaLibrary:
         except Exception:
             logger.exception("rendering asset %s failed; renditions will be made on demand",
                              asset_id)
+        if self.after_new_file is not None:
+            await self.after_new_file(asset_id)
 
     async def ensure_renditions(self, asset_id: str, preset_names: Sequence[str]) -> Asset:
         """Make the named presets' renditions that do not exist yet (decoding the original once
         for all of them) and record them on the asset."""
-        asset = await self._require(asset_id)
+        asset = await self.get_required(asset_id)
         if asset.kind not in RENDERED_KINDS:
             return asset  # 3D previews and PDF pages are not rendered yet
         missing = [self.presets[name] for name in preset_names
@@ -348,7 +352,7 @@ class MediaLibrary:
         rendered = await self._render(asset, missing)
         made = [await self._store_rendition(name, image) for name, image in rendered.items()]
         async with self.locks.hold(asset_id):
-            current = await self._require(asset_id)
+            current = await self.get_required(asset_id)
             if current.sha256 != asset.sha256:  # replaced meanwhile: these belong to nobody
                 await self._delete_unused_blobs([r.sha256 for r in made])
                 return current
@@ -366,7 +370,7 @@ class MediaLibrary:
     async def rerender(self, asset_id: str) -> Asset:
         """Make every rendition anew (after presets changed); old files nothing uses go."""
         async with self.locks.hold(asset_id):
-            asset = await self._require(asset_id)
+            asset = await self.get_required(asset_id)
             entry = await self.publisher.record(ASSET, asset_id)
             cleared = await self.assets.update(asset_id, {"renditions": []})
             if cleared is None:
@@ -408,7 +412,7 @@ class MediaLibrary:
 
     async def transform(self, asset_id: str, transform: Transform) -> tuple[Path, str]:
         """An on-demand transform, rendered once and then served from the blob store."""
-        asset = await self._require(asset_id)
+        asset = await self.get_required(asset_id)
         if asset.kind is not AssetKind.IMAGE:
             raise BadUserInput("only images can be transformed", id=asset_id)
         key = f"{asset.sha256}:{transform.key()}"
@@ -423,7 +427,7 @@ class MediaLibrary:
 
     # -- reads ----------------------------------------------------------------------------
 
-    async def _require(self, asset_id: str) -> Asset:
+    async def get_required(self, asset_id: str) -> Asset:
         asset = await self.assets.get(asset_id)
         if asset is None:
             raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)

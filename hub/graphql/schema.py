@@ -14,9 +14,11 @@ from hub.graphql.core.store_calls import StoreCallsReport
 from hub.graphql.jobs.resolvers import JobMutations, JobQueries
 from hub.graphql.media.mutations import MediaMutations
 from hub.graphql.media.queries import MediaQueries
+from hub.graphql.search.resolvers import SearchMutations, SearchQueries
 
-Query = merge_types("Query", (CatalogQueries, MediaQueries, JobQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations, JobMutations))
+Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries))
+Mutation = merge_types("Mutation",
+                       (CatalogMutations, MediaMutations, SearchMutations, JobMutations))
 
 
 class HubSchema(strawberry.Schema):

@@ -53,5 +53,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             catalog_loaders=CatalogLoaders(state.catalog),
             library=state.library,
             jobs=state.jobs,
+            vision=state.services.vision,
+            visual_search=state.services.visual_search,
             media_loaders=MediaLoaders(state.catalog),
         )

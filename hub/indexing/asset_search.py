@@ -51,6 +51,19 @@ class AssetQuery:
     descending: bool | None = None
 
 
+@dataclass(frozen=True)
+class ScoredAsset:
+    asset: Asset
+    score: float
+    perceptual_hash: str | None
+
+
+def _scored(hit: dict[str, Any]) -> ScoredAsset:
+    source = hit["_source"]
+    return ScoredAsset(asset_from_document(source), float(hit["_score"] or 0.0),
+                       source.get("perceptual_hash"))
+
+
 class AssetSearch:
     def __init__(self, es: AsyncElasticsearch, names: IndexNames) -> None:
         self.es = es
@@ -70,6 +83,58 @@ class AssetSearch:
                                   sort=self._sort(query), first=first, after=after,
                                   parse=asset_from_document, what="assets",
                                   source_excludes=HEAVY_FIELDS)
+
+    async def vector_of(self, asset_id: str) -> tuple[list[float] | None, str | None]:
+        """The asset's indexed vector and perceptual hash (None when it has none yet)."""
+        async with elasticsearch_errors("loading an asset's vector"):
+            response = await self.es.mget(index=self.names.assets, ids=[asset_id],
+                                          source_includes=["embedding", "perceptual_hash"])
+        doc = response["docs"][0]
+        if not doc.get("found"):
+            return None, None
+        return doc["_source"].get("embedding"), doc["_source"].get("perceptual_hash")
+
+    async def nearest(
+        self,
+        vector: list[float],
+        *,
+        k: int,
+        query: AssetQuery,
+        exclude: Sequence[str] = (),
+    ) -> list[ScoredAsset]:
+        """The k assets whose vectors are closest (cosine) among those the filter selects."""
+        filters = self._query(AssetQuery(**{**query.__dict__, "text": None}))
+        if exclude:
+            filters["bool"]["must_not"].append({"ids": {"values": list(exclude)}})
+        async with elasticsearch_errors("searching similar assets"):
+            response = await self.es.search(
+                index=self.names.assets,
+                knn={"field": "embedding", "query_vector": vector, "k": k,
+                     "num_candidates": max(100, k * 10), "filter": filters},
+                size=k, source_excludes=HEAVY_FIELDS
+            )
+        return [_scored(hit) for hit in response["hits"]["hits"]]
+
+    async def matching(self, query: AssetQuery, *, k: int) -> list[ScoredAsset]:
+        """The k best text matches (BM25) among those the filter selects."""
+        async with elasticsearch_errors("searching assets"):
+            response = await self.es.search(index=self.names.assets, query=self._query(query),
+                                            size=k, source_excludes=HEAVY_FIELDS)
+        return [_scored(hit) for hit in response["hits"]["hits"]]
+
+    async def facets(
+        self, query: AssetQuery, *, size: int = 20
+    ) -> dict[str, list[tuple[str, int]]]:
+        """How many of the selected assets have each kind and each (accepted) tag."""
+        async with elasticsearch_errors("counting facets"):
+            response = await self.es.search(
+                index=self.names.assets, query=self._query(query), size=0,
+                aggs={"kinds": {"terms": {"field": "kind", "size": 10}},
+                      "tags": {"terms": {"field": "tag_labels", "size": size}}},
+            )
+        return {name: [(bucket["key"], bucket["doc_count"])
+                       for bucket in response["aggregations"][name]["buckets"]]
+                for name in ("kinds", "tags")}
 
     @staticmethod
     def _sort(query: AssetQuery) -> list[dict[str, Any]]:

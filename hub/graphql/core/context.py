@@ -11,6 +11,8 @@ from strawberry.types import Info as StrawberryInfo
 
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
+from hub.catalog.vision import AssetVision
+from hub.catalog.visual_search import VisualSearch
 from hub.config import Settings
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.media.dataloaders import MediaLoaders
@@ -26,6 +28,8 @@ class HubContext:
     catalog_loaders: CatalogLoaders
     library: MediaLibrary
     jobs: JobService
+    vision: AssetVision
+    visual_search: VisualSearch
     media_loaders: MediaLoaders
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 

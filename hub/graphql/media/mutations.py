@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the catalog types import this domain's types
 ProductType = Annotated["Product", strawberry.lazy("hub.graphql.catalog.types")]
 
 
-async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
     """Starlette has spooled the part to a temporary file; read it back in chunks."""
     while chunk := await upload.read(CHUNK_SIZE):  # type: ignore[attr-defined]
         yield chunk
@@ -38,7 +38,7 @@ class MediaMutations:
         tags: list[str] | None = None,
     ) -> Asset:
         result = await info.context.library.ingest(
-            _chunks(file), filename=getattr(file, "filename", None), sku=sku, role=role,
+            upload_chunks(file), filename=getattr(file, "filename", None), sku=sku, role=role,
             tags=tags,
         )
         return Asset(model=result.asset)
@@ -46,7 +46,7 @@ class MediaMutations:
     @strawberry.mutation(description="Upload a new version of the file; the old one is kept.")
     async def replace_asset_file(self, info: Info, id: strawberry.ID, file: Upload) -> Asset:
         asset = await info.context.library.replace_file(
-            str(id), _chunks(file), filename=getattr(file, "filename", None))
+            str(id), upload_chunks(file), filename=getattr(file, "filename", None))
         return Asset(model=asset)
 
     @strawberry.mutation(description="Delete an asset, its links and every unused file.")

@@ -248,6 +248,16 @@ class Asset:
                              url=blob_url(info.context.base_url, v.sha256, v.content_type))
                 for v in self.model.versions]
 
+    @strawberry.field(description="Near-duplicates: copies (close perceptual hash) or images "
+                      "the vision model finds nearly identical. One search per asset.")
+    async def duplicates(self, info: Info) -> list[Asset]:
+        hits = await info.context.visual_search.duplicates(self.model.id)
+        return [Asset(model=hit.asset) for hit in hits]
+
+    @strawberry.field(description="The vision model whose vector this asset has, if any.")
+    def embedding_model(self) -> str | None:
+        return self.model.embedding_model
+
     @strawberry.field(description="Products this asset is linked to.")
     async def products(
         self, info: Info

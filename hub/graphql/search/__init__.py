@@ -1,0 +1,1 @@
+"""GraphQL for finding assets: keywords, meaning, likeness."""
