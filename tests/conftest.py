@@ -25,7 +25,6 @@ from hub.config import JobSettings, Settings
 from hub.servers.stack import LocalStack
 from hub.vision.settings import VisionSettings
 
-
 TINY_MODEL = VisionSettings(architecture="hub-tiny", pretrained=None, random_weights_seed=7)
 
 

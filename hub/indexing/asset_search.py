@@ -103,7 +103,7 @@ class AssetSearch:
         exclude: Sequence[str] = (),
     ) -> list[ScoredAsset]:
         """The k assets whose vectors are closest (cosine) among those the filter selects."""
-        filters = self._query(AssetQuery(**{**query.__dict__, "text": None}))
+        filters = self._query(query)  # in a kNN filter, text narrows the candidates, unscored
         if exclude:
             filters["bool"]["must_not"].append({"ids": {"values": list(exclude)}})
         async with elasticsearch_errors("searching similar assets"):

@@ -1,0 +1,209 @@
+"""The vision model at work: similar images, search by image and by meaning, auto-tagging.
+
+Runs the real open_clip code on a tiny architecture with seeded random weights, so what is
+asserted holds for any weights: copies of an image rank first, suggestions carry confidences,
+manual tags are never touched."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from PIL import Image
+from test_jobs import JOB_FIELDS, wait_for_job, worker
+
+from hub.config import Settings
+from hub.vision.settings import VisionSettings
+
+import media_samples as samples
+from conftest import LiveHub, free_port
+from test_media_uploads import upload
+
+HITS = "asset { id filename tags { label source accepted confidence } } score"
+SIMILAR = f"""
+query($id: ID!, $first: Int, $filter: AssetFilter) {{
+  similarAssets(assetId: $id, first: $first, filter: $filter) {{ {HITS} }}
+}}
+"""
+SEARCH = f"""
+query($q: String!, $mode: SearchMode, $filter: AssetFilter) {{
+  searchAssets(query: $q, mode: $mode, filter: $filter) {{ {HITS} }}
+}}
+"""
+BY_IMAGE = f"""
+mutation($file: Upload!, $filter: AssetFilter) {{
+  searchByImage(file: $file, filter: $filter) {{ {HITS} }}
+}}
+"""
+AUTO_TAG = f"""
+mutation($filter: AssetFilter, $only: Boolean) {{
+  startAutoTagJob(filter: $filter, onlyUntagged: $only) {{ {JOB_FIELDS} }}
+}}
+"""
+TAGS = "query($id: ID!) { asset(id: $id) { tags { label source accepted confidence } } }"
+ACCEPT = """
+mutation($id: ID!, $labels: [String!]) {
+  acceptSuggestedTags(id: $id, labels: $labels) { tags { label source accepted } }
+}
+"""
+
+
+def photo(name: str, marker: str, size: tuple[int, int] | None = None, quality: int = 90) -> bytes:
+    from skimage import data
+
+    image = Image.fromarray(getattr(data, name)()).convert("RGB")
+    if size:
+        image = image.resize(size)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, comment=marker.encode())
+    return out.getvalue()
+
+
+def library(hub: LiveHub, marker: str) -> dict[str, str]:
+    """Four real photographs and a smaller, re-encoded copy of one of them, embedded."""
+    ids = {name: upload(hub, photo(name, marker), f"{marker}-{name}.jpg")["id"]
+           for name in ["astronaut", "coffee", "chelsea", "rocket"]}
+    ids["copy"] = upload(hub, photo("astronaut", marker, (300, 300), quality=60),
+                         f"{marker}-astronaut-small.jpg")["id"]
+    for asset_id in ids.values():
+        wait_for_embedding(hub, asset_id)
+    return ids
+
+
+def wait_for_embedding(hub: LiveHub, asset_id: str) -> None:
+    """Uploads are embedded in the background, right after their renditions."""
+    deadline = time.monotonic() + 60
+    query = "query($id: ID!) { asset(id: $id) { embeddingModel } }"
+    while hub.ok(query, {"id": asset_id})["asset"]["embeddingModel"] is None:
+        assert time.monotonic() < deadline, "the upload was not embedded"
+        time.sleep(0.2)
+
+
+def test_a_resized_copy_is_the_most_similar_asset(hub: LiveHub, sku_prefix: str) -> None:
+    marker = sku_prefix.lower()
+    ids = library(hub, marker)
+    mine = {"text": marker}
+
+    hits = hub.ok(SIMILAR, {"id": ids["astronaut"], "first": 4, "filter": mine})["similarAssets"]
+
+    assert hits[0]["asset"]["id"] == ids["copy"]
+    assert ids["astronaut"] not in [hit["asset"]["id"] for hit in hits], "never itself"
+    assert len(hits) == 4
+    duplicates = hub.ok("query($id: ID!) { asset(id: $id) { duplicates { id } "
+                        "embeddingModel } }", {"id": ids["copy"]})["asset"]
+    assert {"id": ids["astronaut"]} in duplicates["duplicates"]
+    assert duplicates["embeddingModel"] == "hub-tiny__random-seed-7"
+
+
+def test_search_by_image_finds_the_original_and_stores_nothing(
+    hub: LiveHub, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    ids = library(hub, marker)
+    count = "{ assets(first: 0) { totalCount } }"
+    before = hub.ok(count)["assets"]["totalCount"]
+
+    query_image = photo("coffee", f"{marker}-query", (200, 133), quality=50)
+    result = hub.upload(BY_IMAGE, {"filter": {"text": marker}}, query_image, "query.jpg")
+
+    assert not result.errors, result.errors
+    assert result.data["searchByImage"][0]["asset"]["id"] == ids["coffee"]
+    assert hub.ok(count)["assets"]["totalCount"] == before
+    refused = hub.upload(BY_IMAGE, {}, samples.pdf_document(), "manual.pdf")
+    assert refused.codes == ["UNSUPPORTED_MEDIA_TYPE"]
+
+
+def test_text_search_by_keyword_meaning_or_both(hub: LiveHub, sku_prefix: str) -> None:
+    marker = sku_prefix.lower()
+    ids = library(hub, marker)
+    mine = {"text": marker}
+
+    keyword = hub.ok(SEARCH, {"q": f"{marker} chelsea", "mode": "KEYWORD"})["searchAssets"]
+    semantic = hub.ok(SEARCH, {"q": "a cat on a chair", "mode": "SEMANTIC",
+                               "filter": mine})["searchAssets"]
+    hybrid = hub.ok(SEARCH, {"q": "chelsea", "mode": "HYBRID", "filter": mine})["searchAssets"]
+
+    assert [hit["asset"]["id"] for hit in keyword] == [ids["chelsea"]]
+    assert len(semantic) == 5, "meaning search ranks every image the filter allows"
+    scores = [hit["score"] for hit in semantic]
+    assert scores == sorted(scores, reverse=True)
+    assert ids["chelsea"] in [hit["asset"]["id"] for hit in hybrid[:3]]
+    assert hub.graphql(SEARCH, {"q": "  "}).codes == ["BAD_USER_INPUT"]
+
+
+def test_auto_tagging_suggests_labels_and_never_touches_manual_tags(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    manual = upload(hub, photo("chelsea", marker), f"{marker}-cat.jpg", tags=["Cat"])["id"]
+    plain = upload(hub, photo("rocket", marker), f"{marker}-rocket.jpg")["id"]
+
+    job = hub.ok(AUTO_TAG, {"filter": {"text": marker}, "only": False})["startAutoTagJob"]
+    assert (job["kind"], job["total"]) == ("AUTO_TAG", 2)
+    with worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+    assert (done["processed"], done["failed"]) == (2, 0)
+
+    for asset_id in (manual, plain):
+        tags = hub.ok(TAGS, {"id": asset_id})["asset"]["tags"]
+        suggested = [tag for tag in tags if tag["source"] == "AUTO"]
+        assert suggested, "every image gets at least its scene and category suggestions"
+        assert all(not tag["accepted"] and 0 < tag["confidence"] <= 1 for tag in suggested)
+    kept = hub.ok(TAGS, {"id": manual})["asset"]["tags"]
+    assert {"label": "Cat", "source": "MANUAL", "accepted": True, "confidence": 1.0} in kept
+
+    label = next(t["label"] for t in hub.ok(TAGS, {"id": plain})["asset"]["tags"])
+    accepted = hub.ok(ACCEPT, {"id": plain, "labels": [label]})["acceptSuggestedTags"]["tags"]
+    assert {"label": label, "source": "AUTO", "accepted": True} in accepted
+    assert hub.graphql(ACCEPT, {"id": plain, "labels": ["not-suggested"]}).codes == [
+        "BAD_USER_INPUT"]
+
+    newcomer = upload(hub, photo("horse", marker), f"{marker}-horse.jpg")["id"]
+    again = hub.ok(AUTO_TAG, {"filter": {"text": marker}, "only": True})["startAutoTagJob"]
+    assert again["total"] == 1, "only images without accepted tags: the cat and the rocket " \
+                                "have one each now"
+    with worker(hub_settings):
+        wait_for_job(hub, again["id"], "SUCCEEDED", "FAILED")
+    assert any(t["source"] == "AUTO" for t in hub.ok(TAGS, {"id": newcomer})["asset"]["tags"])
+    tagged = hub.ok("query($f: AssetFilter) { assets(filter: $f) { totalCount } }",
+                    {"f": {"text": marker, "tags": [label]}})
+    assert tagged["assets"]["totalCount"] >= 1
+
+
+def test_facets_count_kinds_and_tags(hub: LiveHub, sku_prefix: str) -> None:
+    marker = sku_prefix.lower()
+    upload(hub, photo("coffee", marker), f"{marker}-a.jpg", tags=["kitchen"])
+    upload(hub, photo("horse", marker), f"{marker}-b.jpg", tags=["kitchen", "animal"])
+    upload(hub, samples.mp4_video(frames=3), f"{marker}-c.mp4")
+
+    facets = hub.ok("query($f: AssetFilter) { assetFacets(filter: $f) { "
+                    "kinds { value count } tags { value count } } }",
+                    {"f": {"text": marker}})["assetFacets"]
+
+    assert {"value": "IMAGE", "count": 2} in facets["kinds"]
+    assert {"value": "VIDEO", "count": 1} in facets["kinds"]
+    assert facets["tags"][0] == {"value": "kitchen", "count": 2}
+
+
+def test_without_model_weights_meaning_search_is_unavailable_and_the_rest_works(
+    hub_settings: Settings, sku_prefix: str
+) -> None:
+    missing = hub_settings.model_copy(update={
+        "vision": VisionSettings(architecture="ViT-B-32", pretrained="laion2b_s34b_b79k",
+                                 cache_dir=hub_settings.data_dir / "empty-hf-cache"),
+        "es_index_prefix": f"{hub_settings.es_index_prefix}-noweights",
+        "port": free_port(),
+    })
+    live = LiveHub(missing).start()
+    try:
+        asset = upload(live, photo("coffee", sku_prefix), f"{sku_prefix}.jpg")
+        semantic = live.graphql(SEARCH, {"q": "coffee", "mode": "SEMANTIC"})
+        keyword = live.graphql(SEARCH, {"q": sku_prefix.lower(), "mode": "KEYWORD"})
+    finally:
+        live.stop()
+
+    assert asset["kind"] == "IMAGE", "uploads do not need the model"
+    assert semantic.codes == ["UNAVAILABLE"]
+    message = semantic.errors[0]["message"]
+    assert "ViT-B-32" in message and "hub models fetch" in message
+    assert [hit["asset"]["id"] for hit in keyword.data["searchAssets"]] == [asset["id"]]
