@@ -36,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--sku", help="link every file to this product")
     ingest.add_argument("--tag", action="append", default=[], help="a tag for every file")
+    models = commands.add_parser("models", help="the vision model's weights")
+    models.add_argument("action", choices=["status", "fetch"])
+    tag = commands.add_parser("tag", help="auto-tag images with the vision model (a job, run "
+                              "here with a progress bar)")
+    tag.add_argument("--all", action="store_true",
+                     help="also images that already have accepted tags")
+    tag.add_argument("--text", help="only assets matching these words")
     commands.add_parser("reindex", help="rebuild the search indexes from MongoDB (no downtime)")
 
     args = parser.parse_args(argv)
@@ -54,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_demo(settings))
     if args.command == "ingest":
         return asyncio.run(_ingest(settings, args.paths, args.sku, args.tag))
+    if args.command == "models":
+        return _models(settings, args.action)
+    if args.command == "tag":
+        return asyncio.run(_tag(settings, only_untagged=not args.all, text=args.text))
     if args.command == "reindex":
         return asyncio.run(_reindex(settings))
     if args.command == "schema":
@@ -135,6 +146,52 @@ async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: 
     for path, reason in report.failed:
         print(f"  refused   {path}: {reason}")
     return 1 if report.failed else 0
+
+
+def _models(settings: Settings, action: str) -> int:
+    from hub.vision.base import ModelWeightsMissing
+    from hub.vision.identity import model_id_for
+    from hub.vision.openclip import fetch_weights, resolve_weights
+
+    print(f"model {model_id_for(settings.vision)}")
+    try:
+        if action == "fetch":
+            print(f"weights downloaded to {fetch_weights(settings.vision)}")
+        else:
+            found = resolve_weights(settings.vision)
+            print(f"weights: {found or 'random (HUB_VISION__RANDOM_WEIGHTS_SEED)'}")
+    except (ModelWeightsMissing, RuntimeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _tag(settings: Settings, *, only_untagged: bool, text: str | None) -> int:
+    """Start an auto-tag job and work on it here until it ends (other workers may help)."""
+    from tqdm import tqdm
+
+    from hub.container import HubServices
+    from hub.indexing.asset_search import AssetQuery
+    from hub.models.job import ACTIVE_STATES
+    from hub.stores import Stores
+
+    async with Stores.open(settings) as stores:
+        services = HubServices.create(stores)
+        job = await services.jobs.start_auto_tag(AssetQuery(text=text),
+                                                 only_untagged=only_untagged)
+        runner = asyncio.create_task(services.runner.run_forever())
+        with tqdm(total=job.total, unit="image", desc=f"auto-tag {job.id}") as bar:
+            while job.state in ACTIVE_STATES:
+                await asyncio.sleep(0.5)
+                job = await services.jobs.get(job.id)
+                progress = await services.jobs.progress(job)
+                bar.update(progress.processed + progress.failed - bar.n)
+        runner.cancel()
+        progress = await services.jobs.progress(job)
+    print(f"job {job.id} {job.state.value}: {progress.processed} tagged, {progress.failed} failed")
+    for error in progress.errors:
+        print(f"  {error.item_id}: {error.message}")
+    return 0 if job.state.value == "SUCCEEDED" and not progress.failed else 1
 
 
 async def _reindex(settings: Settings) -> int:

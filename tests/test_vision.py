@@ -7,6 +7,8 @@ manual tags are never touched."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 
 from PIL import Image
@@ -16,7 +18,7 @@ from hub.config import Settings
 from hub.vision.settings import VisionSettings
 
 import media_samples as samples
-from conftest import LiveHub, free_port
+from conftest import LiveHub, free_port, hub_environment
 from test_media_uploads import upload
 
 HITS = "asset { id filename tags { label source accepted confidence } } score"
@@ -207,3 +209,32 @@ def test_without_model_weights_meaning_search_is_unavailable_and_the_rest_works(
     message = semantic.errors[0]["message"]
     assert "ViT-B-32" in message and "hub models fetch" in message
     assert [hit["asset"]["id"] for hit in keyword.data["searchAssets"]] == [asset["id"]]
+
+
+def test_hub_tag_runs_an_auto_tag_job_with_a_progress_bar(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    asset = upload(hub, photo("coffee", marker), f"{marker}-cup.jpg")["id"]
+
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "tag", "--text", marker],
+                            env=hub_environment(hub_settings), capture_output=True, text=True,
+                            timeout=300, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCEEDED: 1 tagged, 0 failed" in result.stdout
+    assert "auto-tag" in result.stderr
+    assert any(t["source"] == "AUTO" for t in hub.ok(TAGS, {"id": asset})["asset"]["tags"])
+
+
+def test_hub_models_status_says_which_weights_file_is_missing(hub_settings: Settings) -> None:
+    env = {**hub_environment(hub_settings), "HUB_VISION__ARCHITECTURE": "ViT-B-32",
+           "HUB_VISION__PRETRAINED": "laion2b_s34b_b79k",
+           "HUB_VISION__CACHE_DIR": str(hub_settings.data_dir / "empty-hf-cache")}
+
+    result = subprocess.run([sys.executable, "-m", "hub.cli", "models", "status"], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+
+    assert result.returncode == 1
+    assert "open_clip_pytorch_model.bin" in result.stderr
+    assert "hub models fetch" in result.stderr
