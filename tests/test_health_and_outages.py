@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from hub.config import Settings
+from hub.servers.stack import LocalStack
 
 from conftest import LiveHub, free_port
 
@@ -71,3 +72,41 @@ def test_writes_succeed_during_a_search_outage_and_the_index_catches_up(
         assert time.monotonic() < deadline, "the outbox was not drained"
         time.sleep(0.2)
     assert hub.ok(BY_ID, {"id": product["id"]})["product"] == product
+
+
+def test_elasticsearch_stopped_and_restarted_the_index_catches_up(
+    hub: LiveHub, base_settings: Settings, sku_prefix: str
+) -> None:
+    """The real server goes down: writes and uploads still succeed, search says UNAVAILABLE,
+    health says degraded; once it is back the outbox brings the index up to date."""
+    from media_samples import coffee_jpeg
+    from test_media_uploads import upload
+
+    elasticsearch = LocalStack(base_settings.servers).elasticsearch
+    sku = f"{sku_prefix}-DOWN"
+    elasticsearch.stop()
+    try:
+        product = hub.ok(CREATE, {"input": {"sku": sku, "name": "Made while search was down"}})
+        asset = upload(hub, coffee_jpeg(sku), f"{sku}_main_1.jpg")
+        health = httpx.get(f"{hub.url}/healthz", timeout=10)
+        listing = hub.graphql(BY_SKUS, {"skus": [sku]})
+        by_id = hub.ok(BY_ID, {"id": product["createProduct"]["id"]})
+    finally:
+        elasticsearch.provision()
+        elasticsearch.start()
+
+    assert health.status_code == 503 and health.json()["elasticsearch"]["status"] == "down"
+    assert listing.codes == ["UNAVAILABLE"]
+    assert by_id["product"]["sku"] == sku, "single products are read from MongoDB meanwhile"
+    deadline = time.monotonic() + 60
+    query = 'query($s: [String!]) { products(filter: {skus: $s}) { edges { node { ' \
+            'mainImage { id } } } } }'
+    while True:
+        edges = hub.graphql(query, {"s": [sku]}).data
+        if edges and edges["products"]["edges"] and \
+                edges["products"]["edges"][0]["node"]["mainImage"]:
+            break
+        assert time.monotonic() < deadline, "the index did not catch up"
+        time.sleep(0.5)
+    assert edges["products"]["edges"][0]["node"]["mainImage"]["id"] == asset["id"]
+    assert httpx.get(f"{hub.url}/healthz").status_code == 200

@@ -134,17 +134,15 @@ def terminate(pid: int, *, timeout: float = 30.0) -> None:
 
 
 def spawn(command: Sequence[str], *, log_file: Path, env: dict[str, str] | None = None) -> int:
-    """Start a long-running server detached from this process; its output goes to `log_file`."""
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    return process.pid
+    """Start a long-running server detached from this process (a shell starts it in the
+    background of a new session and exits, so the server is nobody's child here); its output
+    goes to `log_file`. Returns the server's pid."""
+    launcher = subprocess.run(
+        ["sh", "-c", 'exec "$@" </dev/null >>"$LOG" 2>&1 & echo $!', "sh", *command],
+        env={**(env or os.environ), "LOG": str(log_file)},
+        capture_output=True, text=True, start_new_session=True, check=True,
+    )
+    return int(launcher.stdout.strip())
 
 
 def wait_until(
