@@ -149,3 +149,22 @@ def test_cancelling_a_job_that_has_not_started_ends_it(hub: LiveHub, sku_prefix:
     assert hub.graphql(CANCEL, {"id": job["id"]}).codes == ["BAD_USER_INPUT"]
     assert hub.graphql(CANCEL, {"id": "000000000000000000000000"}).codes == ["NOT_FOUND"]
     assert hub.ok(JOB, {"id": "000000000000000000000000"}) == {"job": None}
+
+
+def test_cancelling_a_running_job_stops_it_between_items(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    photos(hub, marker, 15)
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+
+    with worker(hub_settings):
+        deadline = time.monotonic() + 60
+        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        requested = hub.ok(CANCEL, {"id": job["id"]})["cancelJob"]
+        done = wait_for_job(hub, job["id"], "CANCELLED", "SUCCEEDED")
+
+    assert requested["cancelRequested"] is True
+    assert done["state"] == "CANCELLED" and done["processed"] < 15

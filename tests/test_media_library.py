@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import httpx
 from PIL import Image
@@ -244,3 +245,30 @@ def test_a_page_of_products_with_media_costs_the_same_for_2_and_50(
     assert all(len(e["node"]["assets"]) == 2 for e in large.data["products"]["edges"])
     assert small.store_calls == large.store_calls
     assert large.store_calls["mongo"] == 0
+
+
+def test_a_focal_point_steers_cover_crops(hub: LiveHub) -> None:
+    banner = Image.new("RGB", (1200, 400), (0, 0, 230))
+    banner.paste((230, 0, 0), (0, 0, 400, 400))  # the product sits on the left
+    asset = upload(hub, samples.jpeg(banner, comment=b"focal"), "banner.jpg")
+    wait_for_renditions(hub, asset["id"], 7)
+    set_point = """
+    mutation($id: ID!, $p: FocalPointInput) { setAssetFocalPoint(id: $id, focalPoint: $p) {
+      focalPoint { x y } } }
+    """
+
+    def social_centre() -> tuple[int, ...]:
+        rendered = hub.ok(ASSET, {"id": asset["id"]})["asset"]["renditions"]
+        url = next(r["url"] for r in rendered if r["preset"] == "social")
+        image = Image.open(io.BytesIO(httpx.get(url).content)).convert("RGB")
+        return image.getpixel((image.width // 2, image.height // 2))
+
+    assert social_centre()[2] > 200, "centred crop: the blue middle"
+    changed = hub.ok(set_point, {"id": asset["id"], "p": {"x": 0.15, "y": 0.5}})
+    assert changed["setAssetFocalPoint"]["focalPoint"] == {"x": 0.15, "y": 0.5}
+    deadline = time.monotonic() + 30
+    while social_centre()[0] < 200:
+        assert time.monotonic() < deadline, "renditions were not re-made around the point"
+        time.sleep(0.3)
+    assert hub.graphql(set_point, {"id": asset["id"], "p": {"x": 2, "y": 0}}).codes == [
+        "BAD_USER_INPUT"]

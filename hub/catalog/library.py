@@ -30,6 +30,7 @@ from hub.models.asset import (
     Asset,
     AssetKind,
     AssetVersion,
+    FocalPoint,
     MediaFacts,
     Rendition,
     Tag,
@@ -381,15 +382,41 @@ class MediaLibrary:
         await self._delete_unused_blobs([r.sha256 for r in asset.renditions])
         return rendered
 
+    async def set_focal_point(self, asset_id: str, focal_point: FocalPoint | None) -> Asset:
+        """Where cover crops centre; the renditions are made anew in the background."""
+        if focal_point is not None and not (0 <= focal_point.x <= 1 and 0 <= focal_point.y <= 1):
+            raise BadUserInput("a focal point's x and y go from 0 to 1", field="focalPoint")
+        async with self.locks.hold(asset_id):
+            await self.get_required(asset_id)
+            entry = await self.publisher.record(ASSET, asset_id)
+            updated = await self.assets.update(asset_id, {
+                "focal_point": focal_point.model_dump() if focal_point else None,
+                "updated_at": now_millis()})
+            if updated is None:
+                await self.publisher.discard([entry])
+                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+            await self.publisher.publish([entry], assets=[updated])
+        task = asyncio.create_task(self._rerender_quietly(asset_id))
+        self._rendering.add(task)
+        task.add_done_callback(self._rendering.discard)
+        return updated
+
+    async def _rerender_quietly(self, asset_id: str) -> None:
+        try:
+            await self.rerender(asset_id)
+        except Exception:
+            logger.exception("re-rendering asset %s failed", asset_id)
+
     async def _render(self, asset: Asset, presets: list[Preset]) -> dict[str, RenderedImage]:
         """Images render from their original; videos from a poster frame."""
         source = self.storage.local_path(asset.sha256)
+        focal = (asset.focal_point.x, asset.focal_point.y) if asset.focal_point else None
         if asset.kind is AssetKind.IMAGE:
-            return await asyncio.to_thread(render_presets, source, presets)
+            return await asyncio.to_thread(render_presets, source, presets, focal_point=focal)
         poster = self.storage.staging / f"{uuid.uuid4().hex}.png"
         try:
             await asyncio.to_thread(write_poster, source, poster)
-            return await asyncio.to_thread(render_presets, poster, presets)
+            return await asyncio.to_thread(render_presets, poster, presets, focal_point=focal)
         finally:
             poster.unlink(missing_ok=True)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRODUCTS_MAPPING_VERSION = 2  # 2: revision, asset links
-ASSETS_MAPPING_VERSION = 1
+ASSETS_MAPPING_VERSION = 2  # 2: focal point
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}
 
@@ -82,6 +82,7 @@ ASSETS_MAPPING: dict[str, Any] = {
             "dynamic": False,
         },
         "tags": {"type": "object", "enabled": False},
+        "focal_point": {"type": "object", "enabled": False},
         "renditions": {"type": "object", "enabled": False},
         "product_ids": {"type": "keyword"},
         "embedding_model": {"type": "keyword"},

@@ -58,6 +58,13 @@ class MediaFacts(BaseModel):
     perceptual_hash: str | None = None  # 64-bit dHash, hex
 
 
+class FocalPoint(BaseModel):
+    """The point that cover crops keep in view: 0..1 from the left and from the top."""
+
+    x: float
+    y: float
+
+
 class Rendition(BaseModel):
     preset: str
     format: str
@@ -88,6 +95,7 @@ class Asset(BaseModel):
     sha256: str
     facts: MediaFacts = Field(default_factory=MediaFacts)
     tags: list[Tag] = Field(default_factory=list)
+    focal_point: FocalPoint | None = None
     renditions: list[Rendition] = Field(default_factory=list)
     # The vision model's vector of this image (or video poster) and which model made it.
     embedding: list[float] | None = None

@@ -10,7 +10,9 @@ from strawberry.file_uploads import Upload
 
 from hub.graphql.core.context import Info
 from hub.graphql.media.types import Asset
+from hub.graphql.media.types import FocalPoint as FocalPointInput
 from hub.media.storage import CHUNK_SIZE
+from hub.models.asset import FocalPoint
 from hub.models.product import AssetRole
 
 if TYPE_CHECKING:  # the catalog types import this domain's types
@@ -71,6 +73,14 @@ class MediaMutations:
 
         product = await info.context.catalog.unlink_asset(str(asset_id), sku)
         return Product.from_model(product)
+
+    @strawberry.mutation(description="Set (or with null, clear) the point cover crops keep in "
+                         "view; renditions are made anew.")
+    async def set_asset_focal_point(
+        self, info: Info, id: strawberry.ID, focal_point: FocalPointInput | None
+    ) -> Asset:
+        point = FocalPoint(x=focal_point.x, y=focal_point.y) if focal_point else None
+        return Asset(model=await info.context.library.set_focal_point(str(id), point))
 
     @strawberry.mutation(description="Add manual tags and remove tags by label.")
     async def tag_asset(

@@ -101,8 +101,14 @@ class AssetVersion:
     url: str
 
 
-@strawberry.input
+@strawberry.input(name="FocalPointInput")
 class FocalPoint:
+    x: float
+    y: float
+
+
+@strawberry.type(name="FocalPoint")
+class FocalPointValue:
     x: float
     y: float
 
@@ -199,6 +205,11 @@ class Asset:
         bounds = self.model.facts.bounds
         return BoundingBox(min=bounds.min, max=bounds.max) if bounds else None
 
+    @strawberry.field(description="Where cover crops centre (x, y from 0 to 1), if set.")
+    def focal_point(self) -> FocalPointValue | None:
+        point = self.model.focal_point
+        return FocalPointValue(x=point.x, y=point.y) if point else None
+
     @strawberry.field
     def blurhash(self) -> str | None:
         return self.model.facts.blurhash
@@ -227,7 +238,7 @@ class Asset:
 
     @strawberry.field(description="A signed URL of an on-demand transform of this image.")
     def url(self, info: Info, transform: ImageTransform) -> str:
-        focal = transform.focal_point
+        focal = transform.focal_point or self.model.focal_point
         parsed = Transform(
             width=transform.width, height=transform.height, fit=transform.fit.value,
             format=transform.format.value, quality=transform.quality,
