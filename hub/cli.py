@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tag.add_argument("--all", action="store_true",
                      help="also images that already have accepted tags")
     tag.add_argument("--text", help="only assets matching these words")
+    audit = commands.add_parser("audit", help="report missing main images, small images, "
+                                "duplicates, untagged and unlinked assets, stale renditions")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
     commands.add_parser("reindex", help="rebuild the search indexes from MongoDB (no downtime)")
 
     args = parser.parse_args(argv)
@@ -65,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _models(settings, args.action)
     if args.command == "tag":
         return asyncio.run(_tag(settings, only_untagged=not args.all, text=args.text))
+    if args.command == "audit":
+        return asyncio.run(_audit(settings, as_json=args.json))
     if args.command == "reindex":
         return asyncio.run(_reindex(settings))
     if args.command == "schema":
@@ -192,6 +197,42 @@ async def _tag(settings: Settings, *, only_untagged: bool, text: str | None) -> 
     for error in progress.errors:
         print(f"  {error.item_id}: {error.message}")
     return 0 if job.state.value == "SUCCEEDED" and not progress.failed else 1
+
+
+async def _audit(settings: Settings, *, as_json: bool) -> int:
+    import dataclasses
+    import json
+
+    from hub.catalog.audit import run_audit
+    from hub.media.renditions import load_presets
+    from hub.stores import Stores
+
+    async with Stores.open(settings) as stores:
+        report = await run_audit(stores, load_presets(settings.presets_file))
+    if as_json:
+        print(json.dumps({"counts": report.counts(), **dataclasses.asdict(report)}, indent=2))
+        return 0
+    labels = {
+        "products_without_main_image": "products without a MAIN image",
+        "too_small": "images too small for a preset",
+        "duplicate_groups": "groups of duplicate images",
+        "untagged": "assets without tags",
+        "unlinked": "assets linked to no product",
+        "stale_renditions": "assets with renditions of an older preset",
+    }
+    width = max(map(len, labels.values()))
+    for key, count in report.counts().items():
+        print(f"{labels[key]:<{width}}  {count:>7}")
+    for sku in report.products_without_main_image[:20]:
+        print(f"  no MAIN image: {sku}")
+    for preset, assets in report.too_small.items():
+        examples = ", ".join(asset.filename for asset in assets[:5])
+        print(f"  smaller than {preset}: {len(assets)} ({examples})")
+    for group in report.duplicate_groups[:20]:
+        print(f"  duplicates: {', '.join(a.filename for a in group)}")
+    if not report.near_duplicates_complete:
+        print("  (near-duplicate search stopped early: the library is larger than it scans)")
+    return 0
 
 
 async def _reindex(settings: Settings) -> int:

@@ -351,7 +351,8 @@ class MediaLibrary:
         if not missing:
             return asset
         rendered = await self._render(asset, missing)
-        made = [await self._store_rendition(name, image) for name, image in rendered.items()]
+        made = [await self._store_rendition(self.presets[name], image)
+                for name, image in rendered.items()]
         async with self.locks.hold(asset_id):
             current = await self.get_required(asset_id)
             if current.sha256 != asset.sha256:  # replaced meanwhile: these belong to nobody
@@ -420,11 +421,11 @@ class MediaLibrary:
         finally:
             poster.unlink(missing_ok=True)
 
-    async def _store_rendition(self, preset: str, image: RenderedImage) -> Rendition:
+    async def _store_rendition(self, preset: Preset, image: RenderedImage) -> Rendition:
         sha256 = await self.storage.store_bytes(image.data)
-        return Rendition(preset=preset, format=image.format, content_type=image.content_type,
-                         width=image.width, height=image.height, byte_size=len(image.data),
-                         sha256=sha256)
+        return Rendition(preset=preset.name, format=image.format,
+                         content_type=image.content_type, width=image.width, height=image.height,
+                         byte_size=len(image.data), sha256=sha256, preset_digest=preset.digest)
 
     async def rendition(self, asset_id: str, preset: str) -> Rendition:
         if preset not in self.presets:

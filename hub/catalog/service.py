@@ -45,6 +45,7 @@ class ProductChanges(BaseModel):
 
 class CatalogService:
     def __init__(self, stores: Stores) -> None:
+        self.stores = stores
         self.products = ProductRepository(stores.db)
         self.assets = AssetRepository(stores.db)
         self.indexer = SearchIndexer(stores.es, stores.indices,

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.tools import merge_types
 
+from hub.graphql.audit.resolvers import AuditQueries
 from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
 from hub.graphql.core.errors import ErrorCodes
@@ -16,7 +17,8 @@ from hub.graphql.media.mutations import MediaMutations
 from hub.graphql.media.queries import MediaQueries
 from hub.graphql.search.resolvers import SearchMutations, SearchQueries
 
-Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries))
+Query = merge_types("Query",
+                    (CatalogQueries, MediaQueries, SearchQueries, JobQueries, AuditQueries))
 Mutation = merge_types("Mutation",
                        (CatalogMutations, MediaMutations, SearchMutations, JobMutations))
 

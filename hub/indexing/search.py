@@ -4,7 +4,7 @@ text search, filters and a stable sort."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -70,6 +70,30 @@ def sort_clause(
     if descending is None:
         descending = field not in ascending_by_default
     return [{field: "desc" if descending else "asc"}, {"id": "asc"}]
+
+
+async def scan_index(
+    es: AsyncElasticsearch,
+    *,
+    index: str,
+    query: dict[str, Any],
+    source_includes: list[str],
+    batch_size: int = 500,
+) -> AsyncIterator[dict[str, Any]]:
+    """Every matching document's selected fields, in id order, a batch per request (for reports
+    over the whole library; lists for people page with cursors instead)."""
+    search_after: list[Any] | None = None
+    while True:
+        async with elasticsearch_errors(f"reading {index}"):
+            response = await es.search(index=index, query=query, sort=[{"id": "asc"}],
+                                       size=batch_size, search_after=search_after,
+                                       source_includes=source_includes)
+        hits = response["hits"]["hits"]
+        for hit in hits:
+            yield hit["_source"]
+        if len(hits) < batch_size:
+            return
+        search_after = hits[-1]["sort"]
 
 
 async def paged_search(

@@ -7,6 +7,7 @@ since everything is sRGB, which is what browsers assume without one."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -81,6 +82,14 @@ class Preset:
     upscale: bool
     min_long_side: int | None
     description: str
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever a setting that shapes the output changes (not the description):
+        renditions record it, so the audit can find those made from an older definition."""
+        shaping = (self.width, self.height, self.fit, self.format, self.quality,
+                   self.background, self.upscale, self.min_long_side)
+        return hashlib.sha256(repr(shaping).encode()).hexdigest()[:12]
 
 
 def load_presets(path: Path | None = None) -> dict[str, Preset]:

@@ -73,6 +73,7 @@ class Rendition(BaseModel):
     height: int
     byte_size: int
     sha256: str
+    preset_digest: str | None = None  # the preset's definition when this was made
 
 
 class AssetVersion(BaseModel):
