@@ -43,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tag.add_argument("--all", action="store_true",
                      help="also images that already have accepted tags")
     tag.add_argument("--text", help="only assets matching these words")
+    products = commands.add_parser("import-products", help="upsert products by SKU from a "
+                                   "PIM export (CSV: sku, name, description, attribute columns; "
+                                   "or JSON)")
+    products.add_argument("file", type=Path)
+    products.add_argument("--json", action="store_true", help="machine-readable summary")
     audit = commands.add_parser("audit", help="report missing main images, small images, "
                                 "duplicates, untagged and unlinked assets, stale renditions")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
@@ -68,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _models(settings, args.action)
     if args.command == "tag":
         return asyncio.run(_tag(settings, only_untagged=not args.all, text=args.text))
+    if args.command == "import-products":
+        return asyncio.run(_import_products(settings, args.file, as_json=args.json))
     if args.command == "audit":
         return asyncio.run(_audit(settings, as_json=args.json))
     if args.command == "reindex":
@@ -197,6 +204,35 @@ async def _tag(settings: Settings, *, only_untagged: bool, text: str | None) -> 
     for error in progress.errors:
         print(f"  {error.item_id}: {error.message}")
     return 0 if job.state.value == "SUCCEEDED" and not progress.failed else 1
+
+
+async def _import_products(settings: Settings, file: Path, *, as_json: bool) -> int:
+    import dataclasses
+    import json
+
+    from hub.catalog.indexes import ensure_mongo_indexes
+    from hub.catalog.service import CatalogService
+    from hub.import_products import import_products, read_rows
+    from hub.stores import Stores
+
+    try:
+        rows = read_rows(file)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    async with Stores.open(settings) as stores:
+        await ensure_mongo_indexes(stores.db)
+        catalog = CatalogService(stores)
+        await catalog.indexer.ensure_indices()
+        report = await import_products(catalog, rows)
+    if as_json:
+        print(json.dumps(dataclasses.asdict(report)))
+    else:
+        print(f"{report.created} created, {report.updated} updated, {report.unchanged} "
+              f"unchanged, {len(report.failed)} failed")
+        for number, sku, reason in report.failed:
+            print(f"  row {number} ({sku or 'no SKU'}): {reason}")
+    return 1 if report.failed else 0
 
 
 async def _audit(settings: Settings, *, as_json: bool) -> int:

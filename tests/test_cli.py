@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from hub.config import Settings
 
@@ -56,3 +58,30 @@ def test_schema_command_prints_the_sdl(hub_settings: Settings) -> None:
 
     assert result.returncode == 0
     assert "createProduct(input: ProductInput!): Product!" in result.stdout
+
+
+def test_import_products_upserts_a_pim_export_by_sku(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "pim.csv"
+    export.write_text(
+        "sku,name,description,color,width_cm\n"
+        f"{sku_prefix}-1,Oak Table,Solid oak,natural,180\n"
+        f"{sku_prefix}-2,Linen Chair,,beige,\n"
+        f"bad sku,Broken,,,\n",
+        encoding="utf-8",
+    )
+
+    first = run_hub("import-products", str(export), settings=hub_settings)
+    export.write_text(export.read_text().replace("Oak Table", "Oak Dining Table"))
+    second = run_hub("import-products", str(export), "--json", settings=hub_settings)
+
+    assert first.returncode == 1, "one row failed"
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in first.stdout
+    assert "row 3 (bad sku): BAD_USER_INPUT" in first.stdout
+    summary = json.loads(second.stdout)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 1)
+    table = hub.ok('query($s: String!) { product(sku: $s) { name description attributes } }',
+                   {"s": f"{sku_prefix}-1"})["product"]
+    assert table == {"name": "Oak Dining Table", "description": "Solid oak",
+                     "attributes": {"color": "natural", "width_cm": "180"}}
