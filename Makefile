@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install services services-down services-status demo serve worker lint schema
+.PHONY: run test install browser services services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
 	$(BIN)/hub serve
 
-test: services
+test: services browser
 	$(BIN)/pytest
 
 # torch alone is ~5 GB: installed once into .venv and reused until pyproject.toml changes.
@@ -21,6 +21,13 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# The page's end-to-end tests drive Debian's Chromium (Playwright's own browser download is not
+# used). Installed once, as root, when missing.
+browser:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	  echo "chromium is missing: the browser tests will be skipped (apt-get install chromium)"
 
 services: install
 	$(BIN)/hub services up

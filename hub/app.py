@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from hub.catalog.indexes import ensure_mongo_indexes
 from hub.config import Settings
@@ -25,6 +27,8 @@ from hub.http.media import routes as media_routes
 from hub.http.uploads import routes as upload_routes
 from hub.stores import Stores
 from hub.worker import drain_outbox_forever, ensure_search_indices
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          multipart_uploads_enabled=True)
     routes = [
+        Route("/", browser_page, methods=["GET", "HEAD"]),
+        Mount("/static", app=StaticFiles(directory=WEB_DIR), name="static"),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *media_routes,
@@ -71,6 +77,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={HubError: hub_error_response},
         middleware=[Middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes)],
     )
+
+
+async def browser_page(request: Request) -> FileResponse:
+    """The asset browser: a static page that talks to /graphql like any other client."""
+    return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -38,6 +38,12 @@ export function clear(element) {
   return element;
 }
 
+/** Replaces the children of `element`; like append(), arrays are flattened and null skipped. */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  return append(element, children);
+}
+
 /** CSS.escape for attribute selectors built from data (tag labels, SKUs). */
 export function cssEscape(value) {
   return globalThis.CSS?.escape ? CSS.escape(value) : String(value).replace(/["\\]/g, '\\$&');

@@ -1,7 +1,7 @@
 // The asset panel (the page's <aside>): a larger image, the file's facts, its renditions,
 // tags (accept suggestions, add and remove manual ones), linked products, and "Find similar".
 
-import { h, clear, captureFocus, restoreFocus } from '/static/dom.js';
+import { h, fill, captureFocus, restoreFocus } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
 import { ACCEPT_SUGGESTED_TAGS, ASSET_DETAIL, TAG_ASSET } from '/static/operations.js';
 import { createPicture, pickImage } from '/static/media.js';
@@ -40,7 +40,7 @@ export function createPanel({ root, title, body, closeButton, onFindSimilar, onC
     document.body.classList.add('panel-open');
     asset = null;
     title.textContent = 'Loading…';
-    clear(body).append(h('p', { class: 'muted' }, 'Loading asset…'));
+    fill(body, h('p', { class: 'muted' }, 'Loading asset…'));
     root.setAttribute('aria-busy', 'true');
     title.focus();
     try {
@@ -48,7 +48,7 @@ export function createPanel({ root, title, body, closeButton, onFindSimilar, onC
       if (mine !== sequence) return;
       if (!data.asset) {
         title.textContent = 'Asset not found';
-        clear(body).append(h('p', {}, 'This asset no longer exists.'));
+        fill(body, h('p', {}, 'This asset no longer exists.'));
         showStatus('This asset no longer exists.', { tone: 'error', code: 'NOT_FOUND' });
         return;
       }
@@ -56,7 +56,7 @@ export function createPanel({ root, title, body, closeButton, onFindSimilar, onC
     } catch (error) {
       if (mine !== sequence) return;
       title.textContent = 'Could not load the asset';
-      clear(body).append(h('p', {}, 'The asset could not be loaded.'));
+      fill(body, h('p', {}, 'The asset could not be loaded.'));
       showError(error, 'Could not load the asset');
     } finally {
       if (mine === sequence) root.setAttribute('aria-busy', 'false');
@@ -108,12 +108,12 @@ export function createPanel({ root, title, body, closeButton, onFindSimilar, onC
   }
 
   function addTags(labels) {
-    return mutate(TAG_ASSET, { id: asset.id, add: labels, remove: null }, 'tagAsset',
+    return mutate(TAG_ASSET, { id: asset.id, add: labels }, 'tagAsset',
       `Added tag${labels.length > 1 ? 's' : ''} “${labels.join('”, “')}”.`, 'Could not add the tag');
   }
 
   function removeTag(label) {
-    return mutate(TAG_ASSET, { id: asset.id, add: null, remove: [label] }, 'tagAsset',
+    return mutate(TAG_ASSET, { id: asset.id, remove: [label] }, 'tagAsset',
       `Removed tag “${label}”.`, 'Could not remove the tag');
   }
 
@@ -260,7 +260,8 @@ export function createPanel({ root, title, body, closeButton, onFindSimilar, onC
     asset = current;
     root.dataset.assetId = current.id;
     title.textContent = current.filename;
-    clear(body).append(
+    fill(
+      body,
       renderImage(current),
       h('div', { class: 'panel__actions' },
         h('button', {

@@ -1,7 +1,7 @@
 // The product view: a product's name, description and main image, and its linked assets
 // grouped by role. Each asset opens in the asset panel.
 
-import { h, clear } from '/static/dom.js';
+import { h, fill } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
 import { PRODUCT_VIEW } from '/static/operations.js';
 import { createPicture, pickImage } from '/static/media.js';
@@ -67,7 +67,8 @@ export function createProductView({ root, title, body, onOpenAsset }) {
     const main = product.mainImage;
     const mainImage = main ? pickImage(main, main.web) : null;
     const groups = groupByRole(product.assets);
-    clear(body).append(
+    fill(
+      body,
       h('div', { class: 'product__intro' },
         main ? h('figure', { class: 'product__figure' },
           createPicture({
@@ -100,13 +101,13 @@ export function createProductView({ root, title, body, onOpenAsset }) {
     root.dataset.sku = sku;
     title.textContent = sku;
     root.setAttribute('aria-busy', 'true');
-    clear(body).append(h('p', { class: 'muted' }, `Loading product ${sku}…`));
+    fill(body, h('p', { class: 'muted' }, `Loading product ${sku}…`));
     try {
       const data = await gql(PRODUCT_VIEW, { sku });
       if (mine !== sequence) return;
       if (!data.product) {
         title.textContent = 'Product not found';
-        clear(body).append(h('p', { 'data-testid': 'product-missing' }, `There is no product with SKU “${sku}”.`));
+        fill(body, h('p', { 'data-testid': 'product-missing' }, `There is no product with SKU “${sku}”.`));
         showStatus(`There is no product with SKU “${sku}”.`, { tone: 'error', code: 'NOT_FOUND' });
         return;
       }
@@ -114,7 +115,7 @@ export function createProductView({ root, title, body, onOpenAsset }) {
     } catch (error) {
       if (mine !== sequence) return;
       title.textContent = 'Could not load the product';
-      clear(body).append(h('p', {}, `The product ${sku} could not be loaded.`));
+      fill(body, h('p', {}, `The product ${sku} could not be loaded.`));
       showError(error, `Could not load product ${sku}`);
     } finally {
       if (mine === sequence) root.setAttribute('aria-busy', 'false');

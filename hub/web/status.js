@@ -1,7 +1,7 @@
 // The page's one status region (role="status", aria-live="polite"): progress notes and errors,
 // the latter with their GraphQL `extensions.code`.
 
-import { h } from '/static/dom.js';
+import { fill, h } from '/static/dom.js';
 
 let clearTimer = 0;
 
@@ -15,11 +15,11 @@ export function showStatus(message, { tone = 'info', code = null } = {}) {
   if (!element) return;
   clearTimeout(clearTimer);
   element.dataset.tone = tone;
-  element.replaceChildren(
+  fill(
+    element,
     h('span', { class: 'status__message', 'data-testid': 'status-message' }, message),
     code ? h('code', { class: 'status__code', 'data-testid': 'status-code' }, code) : null,
   );
-  element.hidden = false;
   if (tone !== 'error') {
     clearTimer = setTimeout(() => clearStatus(), 8000);
   }

@@ -108,7 +108,6 @@ export function createUploader({ zone, input, skuInput, list, onUploaded }) {
       onUploaded?.(asset);
       showStatus(`Uploaded ${item.file.name}.`, { tone: 'success' });
     } catch (error) {
-      item.progress.removeAttribute('value'); // nothing more will come
       item.progress.value = 0;
       setState(item, 'failed', `Failed: ${error.message}${error.code ? ` (${error.code})` : ''}`);
       item.row.dataset.errorCode = error.code ?? '';
