@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 services.catalog, settings.outbox_drain_interval_seconds))]
             if settings.jobs.run_in_api:
                 background.append(asyncio.create_task(services.runner.run_forever()))
+                background.append(asyncio.create_task(services.dispatcher.run_forever()))
             try:
                 yield
             finally:

@@ -64,6 +64,13 @@ class JobSettings(BaseModel):
     run_in_api: bool = True
 
 
+class WebhookSettings(BaseModel):
+    max_attempts: int = 6
+    backoff_seconds: float = 2.0  # doubled after each failed attempt
+    timeout_seconds: float = 10.0
+    poll_seconds: float = 1.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUB_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -105,6 +112,7 @@ class Settings(BaseSettings):
     servers: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     vision: VisionSettings = Field(default_factory=VisionSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

@@ -18,6 +18,9 @@ from hub.media.renditions import load_presets
 from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
 from hub.vision.cache import ModelCache
+from hub.webhooks.dispatcher import WebhookDispatcher
+from hub.webhooks.events import WebhookEvents
+from hub.webhooks.store import WebhookStore
 
 # One cache per process: every HubServices of the process shares the loaded weights.
 MODELS = ModelCache()
@@ -32,6 +35,8 @@ class HubServices:
     runner: JobRunner
     vision: AssetVision
     visual_search: VisualSearch
+    webhooks: WebhookStore
+    dispatcher: WebhookDispatcher
 
     @classmethod
     def create(cls, stores: Stores) -> HubServices:
@@ -42,11 +47,19 @@ class HubServices:
         models = VisionModels(settings.vision, MODELS)
         vision = AssetVision(library=library, models=models)
         library.after_new_file = vision.embed_in_background
-        store = JobStore(stores.db)
+        webhooks = WebhookStore(stores.db)
+        catalog.events = WebhookEvents(webhooks)
+        store = JobStore(stores.db, catalog.events)
         jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size)
         runner = JobRunner(store=store, processors=build_processors(library, vision),
                            lease_seconds=settings.jobs.lease_seconds,
                            poll_seconds=settings.jobs.poll_seconds)
+        dispatcher = WebhookDispatcher(
+            webhooks, max_attempts=settings.webhooks.max_attempts,
+            backoff_seconds=settings.webhooks.backoff_seconds,
+            timeout_seconds=settings.webhooks.timeout_seconds,
+            poll_seconds=settings.webhooks.poll_seconds)
         return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner,
                    vision=vision,
-                   visual_search=VisualSearch(library=library, vision=vision, models=models))
+                   visual_search=VisualSearch(library=library, vision=vision, models=models),
+                   webhooks=webhooks, dispatcher=dispatcher)

@@ -56,4 +56,5 @@ async def run_worker(settings: Settings) -> None:
         await asyncio.gather(
             drain_outbox_forever(services.catalog, settings.outbox_drain_interval_seconds),
             services.runner.run_forever(),
+            services.dispatcher.run_forever(),
         )

@@ -33,10 +33,13 @@ CANCEL = f"mutation($id: ID!) {{ cancelJob(id: $id) {{ {JOB_FIELDS} }} }}"
 
 
 @contextmanager
-def worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+def worker(
+    settings: Settings, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A `hub worker` process on this test run's data (jobs, index catch-up, webhooks)."""
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
-                               env=hub_environment(settings), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               env={**hub_environment(settings), **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield process
     finally:

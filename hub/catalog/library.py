@@ -37,6 +37,8 @@ from hub.models.asset import (
     TagSource,
 )
 from hub.models.product import AssetRole
+from hub.webhooks.payloads import asset_payload
+from hub.webhooks.store import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +186,7 @@ class MediaLibrary:
                 raise RuntimeError("duplicate sha256 reported but no asset holds it")
             return winner, False
         await self.publisher.publish([entry], assets=[asset])
+        await self.catalog.events.emit(WebhookEvent.ASSET_CREATED, asset_payload(asset))
         return asset, True
 
     async def _drop_blob_unless_used(self, sha256: str, existed_before: bool) -> None:
@@ -260,7 +263,7 @@ class MediaLibrary:
             await self.publisher.publish([entry], assets=[updated])
         await self._delete_unused_blobs([r.sha256 for r in current.renditions])
         self.schedule_renditions(asset_id)
-        return updated
+        return await self.changed(updated)
 
     async def delete_asset(self, asset_id: str) -> None:
         """Remove the asset, its links, its index entry and every blob nothing else uses."""
@@ -277,6 +280,7 @@ class MediaLibrary:
                 raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
             await self.publisher.publish([entry],
                                          deleted_assets=[(asset_id, deleted.revision + 1)])
+        await self.catalog.events.emit(WebhookEvent.ASSET_DELETED, asset_payload(deleted))
         await self._delete_unused_blobs([deleted.sha256, *(v.sha256 for v in deleted.versions),
                                          *(r.sha256 for r in deleted.renditions)])
 
@@ -305,6 +309,11 @@ class MediaLibrary:
                         "accepted": True, "source": TagSource.MANUAL})
             return await self.save_tags(asset_id, kept)
 
+    async def changed(self, asset: Asset) -> Asset:
+        """Tell subscribers an asset changed (tags, file, renditions, focal point)."""
+        await self.catalog.events.emit(WebhookEvent.ASSET_UPDATED, asset_payload(asset))
+        return asset
+
     async def save_tags(self, asset_id: str, tags: list[Tag]) -> Asset:
         entry = await self.publisher.record(ASSET, asset_id)
         updated = await self.assets.update(asset_id, {
@@ -315,7 +324,7 @@ class MediaLibrary:
             await self.publisher.discard([entry])
             raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
         await self.publisher.publish([entry], assets=[updated])
-        return updated
+        return await self.changed(updated)
 
     # -- renditions -----------------------------------------------------------------------
 
@@ -334,6 +343,8 @@ class MediaLibrary:
     async def _render_all(self, asset_id: str) -> None:
         try:
             await self.ensure_renditions(asset_id, list(self.presets))
+        except NotFound:
+            return  # deleted meanwhile
         except Exception:
             logger.exception("rendering asset %s failed; renditions will be made on demand",
                              asset_id)
@@ -367,7 +378,7 @@ class MediaLibrary:
                 await self.publisher.discard([entry])
                 raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
             await self.publisher.publish([entry], assets=[updated])
-            return updated
+        return await self.changed(updated)
 
     async def rerender(self, asset_id: str) -> Asset:
         """Make every rendition anew (after presets changed); old files nothing uses go."""
@@ -397,6 +408,7 @@ class MediaLibrary:
                 await self.publisher.discard([entry])
                 raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
             await self.publisher.publish([entry], assets=[updated])
+        await self.changed(updated)
         task = asyncio.create_task(self._rerender_quietly(asset_id))
         self._rendering.add(task)
         task.add_done_callback(self._rendering.discard)

@@ -25,6 +25,9 @@ from hub.indexing.search import Page, ProductQuery, ProductSearch
 from hub.models.asset import Asset
 from hub.models.product import AssetLink, AssetRole, Product
 from hub.stores import Stores
+from hub.webhooks.events import EventSink, NoEvents
+from hub.webhooks.payloads import product_media_payload
+from hub.webhooks.store import WebhookEvent
 
 
 class ProductDraft(BaseModel):
@@ -56,6 +59,7 @@ class CatalogService:
         self.search = ProductSearch(stores.es, stores.indices)
         self.asset_search = AssetSearch(stores.es, stores.indices)
         self.locks = EntityLocks()
+        self.events: EventSink = NoEvents()
 
     # -- product writes -------------------------------------------------------------------
 
@@ -193,6 +197,7 @@ class CatalogService:
             if changed is not None:
                 assets.append(changed)
         await self.publisher.publish(entries, products=[updated], assets=assets)
+        await self.events.emit(WebhookEvent.PRODUCT_MEDIA_CHANGED, product_media_payload(updated))
         return updated
 
     async def _product_by_sku_for_change(self, sku: str) -> Product:

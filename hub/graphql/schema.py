@@ -16,11 +16,12 @@ from hub.graphql.jobs.resolvers import JobMutations, JobQueries
 from hub.graphql.media.mutations import MediaMutations
 from hub.graphql.media.queries import MediaQueries
 from hub.graphql.search.resolvers import SearchMutations, SearchQueries
+from hub.graphql.webhooks.resolvers import WebhookMutations, WebhookQueries
 
-Query = merge_types("Query",
-                    (CatalogQueries, MediaQueries, SearchQueries, JobQueries, AuditQueries))
-Mutation = merge_types("Mutation",
-                       (CatalogMutations, MediaMutations, SearchMutations, JobMutations))
+Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries,
+                             AuditQueries, WebhookQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations, SearchMutations,
+                                    JobMutations, WebhookMutations))
 
 
 class HubSchema(strawberry.Schema):

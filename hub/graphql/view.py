@@ -55,5 +55,6 @@ class HubGraphQL(GraphQL[HubContext, None]):
             jobs=state.jobs,
             vision=state.services.vision,
             visual_search=state.services.visual_search,
+            webhooks=state.services.webhooks,
             media_loaders=MediaLoaders(state.catalog),
         )

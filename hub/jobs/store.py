@@ -16,12 +16,16 @@ from pymongo.errors import OperationFailure
 from hub.catalog.clock import now_millis
 from hub.catalog.errors import is_duplicate_key, mongo_errors
 from hub.models.job import ACTIVE_STATES, ItemError, Job, JobBatch, JobProgress, JobState
+from hub.webhooks.events import EventSink, NoEvents
+from hub.webhooks.payloads import job_payload
+from hub.webhooks.store import WebhookEvent
 
 MAX_ERRORS_KEPT = 50
 
 
 class JobStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase, events: EventSink | None = None) -> None:
+        self.events: EventSink = events or NoEvents()
         self.jobs = db["jobs"]
         self.batches = db["job_batches"]
         self.claims = db["job_claims"]
@@ -152,4 +156,6 @@ class JobStore:
         async with mongo_errors("cleaning up a job"):
             for collection in (self.batches, self.claims, self.items):
                 await collection.delete_many({"job_id": job.id})
+        if finished is not None:
+            await self.events.emit(WebhookEvent.JOB_FINISHED, job_payload(finished))
         return finished

@@ -17,6 +17,7 @@ from hub.config import Settings
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.media.dataloaders import MediaLoaders
 from hub.jobs.service import JobService
+from hub.webhooks.store import WebhookStore
 
 
 @dataclass
@@ -30,6 +31,7 @@ class HubContext:
     jobs: JobService
     vision: AssetVision
     visual_search: VisualSearch
+    webhooks: WebhookStore
     media_loaders: MediaLoaders
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 

@@ -1,0 +1,1 @@
+"""Webhooks: PIM and webshop systems subscribe to events and receive signed deliveries."""

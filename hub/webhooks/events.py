@@ -1,0 +1,34 @@
+"""Emitting events: each subscription that wants an event gets a queued delivery. Emitting never
+fails the change that caused it; a lost event is logged."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from hub.errors import HubError
+from hub.webhooks.store import WebhookEvent, WebhookStore
+
+logger = logging.getLogger(__name__)
+
+
+class EventSink(Protocol):
+    async def emit(self, event: WebhookEvent, data: dict[str, Any]) -> None: ...
+
+
+class NoEvents:
+    async def emit(self, event: WebhookEvent, data: dict[str, Any]) -> None:
+        return None
+
+
+class WebhookEvents:
+    def __init__(self, store: WebhookStore) -> None:
+        self.store = store
+
+    async def emit(self, event: WebhookEvent, data: dict[str, Any]) -> None:
+        try:
+            for subscription in await self.store.all_subscriptions():
+                if event in subscription.events:
+                    await self.store.enqueue(subscription, event, data)
+        except HubError as error:
+            logger.warning("webhook event %s not queued: %s", event.value, error)
