@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.config import Settings
 
@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    "or JSON)")
     products.add_argument("file", type=Path)
     products.add_argument("--json", action="store_true", help="machine-readable summary")
+    jobs = commands.add_parser("jobs", help="list recent jobs with progress, or cancel one")
+    jobs.add_argument("--cancel", metavar="JOB_ID", help="cancel this job")
+    jobs.add_argument("--json", action="store_true", help="machine-readable output")
     audit = commands.add_parser("audit", help="report missing main images, small images, "
                                 "duplicates, untagged and unlinked assets, stale renditions")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
@@ -75,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_tag(settings, only_untagged=not args.all, text=args.text))
     if args.command == "import-products":
         return asyncio.run(_import_products(settings, args.file, as_json=args.json))
+    if args.command == "jobs":
+        return asyncio.run(_jobs(settings, cancel=args.cancel, as_json=args.json))
     if args.command == "audit":
         return asyncio.run(_audit(settings, as_json=args.json))
     if args.command == "reindex":
@@ -233,6 +238,42 @@ async def _import_products(settings: Settings, file: Path, *, as_json: bool) -> 
         for number, sku, reason in report.failed:
             print(f"  row {number} ({sku or 'no SKU'}): {reason}")
     return 1 if report.failed else 0
+
+
+async def _jobs(settings: Settings, *, cancel: str | None, as_json: bool) -> int:
+    import json
+
+    from hub.catalog.service import CatalogService
+    from hub.errors import HubError
+    from hub.jobs.service import JobService
+    from hub.jobs.store import JobStore
+    from hub.stores import Stores
+
+    async with Stores.open(settings) as stores:
+        service = JobService(store=JobStore(stores.db), catalog=CatalogService(stores),
+                             batch_size=settings.jobs.batch_size)
+        try:
+            if cancel:
+                await service.cancel(cancel)
+        except HubError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
+        rows: list[dict[str, Any]] = []
+        for job in await service.recent(None, 20):
+            progress = await service.progress(job)
+            rows.append({"id": job.id, "kind": job.kind.value, "state": job.state.value,
+                         "total": job.total, "processed": progress.processed,
+                         "failed": progress.failed, "created_at": job.created_at.isoformat(),
+                         "eta_seconds": progress.eta_seconds})
+    if as_json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'job':<26}{'kind':<10}{'state':<11}{'done':>12}{'failed':>8}  created")
+    for row in rows:
+        done = f"{row['processed']}/{row['total']}"
+        print(f"{row['id']:<26}{row['kind']:<10}{row['state']:<11}{done:>12}"
+              f"{row['failed']:>8}  {row['created_at'][:19]}")
+    return 0
 
 
 async def _audit(settings: Settings, *, as_json: bool) -> int:

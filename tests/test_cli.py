@@ -85,3 +85,17 @@ def test_import_products_upserts_a_pim_export_by_sku(
                    {"s": f"{sku_prefix}-1"})["product"]
     assert table == {"name": "Oak Dining Table", "description": "Solid oak",
                      "attributes": {"color": "natural", "width_cm": "180"}}
+
+
+def test_jobs_lists_recent_jobs_and_cancels_one(hub: LiveHub, hub_settings: Settings) -> None:
+    job = hub.ok("mutation { startReindexJob { id } }")["startReindexJob"]["id"]
+
+    cancelled = run_hub("jobs", "--cancel", job, settings=hub_settings)
+    listed = run_hub("jobs", "--json", settings=hub_settings)
+    again = run_hub("jobs", "--cancel", job, settings=hub_settings)
+
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert job in cancelled.stdout and "CANCELLED" in cancelled.stdout
+    mine = next(row for row in json.loads(listed.stdout) if row["id"] == job)
+    assert (mine["kind"], mine["state"], mine["total"]) == ("REINDEX", "CANCELLED", 2)
+    assert again.returncode == 1 and "already ended" in again.stderr

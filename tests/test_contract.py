@@ -83,3 +83,24 @@ def test_every_example_file_is_covered() -> None:
         "upload-asset.graphql", "link-asset.graphql", "product-page.graphql",
         "assets-page.graphql",
     ]), "a new example needs a test that runs it"
+
+
+def test_every_operation_the_page_sends_is_valid_against_the_schema() -> None:
+    """The browser page keeps its operations in hub/web/operations.js; each one must parse and
+    validate, so a schema change that breaks the page fails here, not in front of a user."""
+    import re
+
+    from graphql import parse, validate
+
+    source = (GRAPHQL_DIR.parent / "hub" / "web" / "operations.js").read_text()
+    templates = dict(re.findall(r"export const (\w+) = `(.*?)`;", source, flags=re.S))
+    assert len(templates) >= 12
+
+    def expand(text: str) -> str:
+        return re.sub(r"\$\{(\w+)\}", lambda match: expand(templates[match[1]]), text)
+
+    operations = {name: expand(text) for name, text in templates.items()
+                  if not name.endswith("_FRAGMENT")}
+    for name, text in operations.items():
+        errors = validate(schema._schema, parse(text))
+        assert not errors, f"{name}: {[error.message for error in errors]}"
