@@ -174,17 +174,21 @@ def test_auto_tagging_suggests_labels_and_never_touches_manual_tags(
 
 def test_facets_count_kinds_and_tags(hub: LiveHub, sku_prefix: str) -> None:
     marker = sku_prefix.lower()
-    upload(hub, photo("coffee", marker), f"{marker}-a.jpg", tags=["kitchen"])
+    sku = f"{sku_prefix}-MUG"
+    hub.ok("mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+           {"i": {"sku": sku, "name": "Mug"}})
+    upload(hub, photo("coffee", marker), f"{marker}-a.jpg", tags=["kitchen"], sku=sku)
     upload(hub, photo("horse", marker), f"{marker}-b.jpg", tags=["kitchen", "animal"])
     upload(hub, samples.mp4_video(frames=3), f"{marker}-c.mp4")
 
     facets = hub.ok("query($f: AssetFilter) { assetFacets(filter: $f) { "
-                    "kinds { value count } tags { value count } } }",
+                    "kinds { value count } tags { value count } skus { value count } } }",
                     {"f": {"text": marker}})["assetFacets"]
 
     assert {"value": "IMAGE", "count": 2} in facets["kinds"]
     assert {"value": "VIDEO", "count": 1} in facets["kinds"]
     assert facets["tags"][0] == {"value": "kitchen", "count": 2}
+    assert facets["skus"] == [{"value": sku, "count": 1}]
 
 
 def test_without_model_weights_meaning_search_is_unavailable_and_the_rest_works(

@@ -125,16 +125,18 @@ class AssetSearch:
     async def facets(
         self, query: AssetQuery, *, size: int = 20
     ) -> dict[str, list[tuple[str, int]]]:
-        """How many of the selected assets have each kind and each (accepted) tag."""
+        """How many of the selected assets have each kind, each (accepted) tag and are linked to
+        each product (by SKU)."""
         async with elasticsearch_errors("counting facets"):
             response = await self.es.search(
                 index=self.names.assets, query=self._query(query), size=0,
                 aggs={"kinds": {"terms": {"field": "kind", "size": 10}},
-                      "tags": {"terms": {"field": "tag_labels", "size": size}}},
+                      "tags": {"terms": {"field": "tag_labels", "size": size}},
+                      "skus": {"terms": {"field": "skus", "size": size}}},
             )
         return {name: [(bucket["key"], bucket["doc_count"])
                        for bucket in response["aggregations"][name]["buckets"]]
-                for name in ("kinds", "tags")}
+                for name in ("kinds", "tags", "skus")}
 
     @staticmethod
     def _sort(query: AssetQuery) -> list[dict[str, Any]]:

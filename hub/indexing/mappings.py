@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRODUCTS_MAPPING_VERSION = 2  # 2: revision, asset links
-ASSETS_MAPPING_VERSION = 2  # 2: focal point
+ASSETS_MAPPING_VERSION = 3  # 2: focal point; 3: exact SKUs
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}
 
@@ -96,7 +96,7 @@ ASSETS_MAPPING: dict[str, Any] = {
         "tag_labels": _KEYWORD_CI,
         "untagged": {"type": "boolean"},
         "rendition_presets": {"type": "keyword"},
-        "skus": _KEYWORD_CI,
+        "skus": {"type": "keyword"},  # exact, as PIMs spell them (facets show them as they are)
         "roles": {"type": "keyword"},
         # What text search matches: accent-folded copies.
         "search": {

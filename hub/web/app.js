@@ -55,6 +55,7 @@ const search = createSearch({
   modeSelect: $('search-mode'),
   kindsBox: $('facet-kinds'),
   tagsBox: $('facet-tags'),
+  skusBox: $('facet-skus'),
   clearButton: $('clear-filters'),
   onSearch: ({ query, mode, filter }) => {
     navigate('#/', { focus: false });

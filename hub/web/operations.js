@@ -69,6 +69,7 @@ query AssetFacets($query: String, $filter: AssetFilter) {
   assetFacets(query: $query, filter: $filter) {
     kinds { value count }
     tags { value count }
+    skus { value count }
   }
 }`;
 

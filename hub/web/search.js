@@ -1,4 +1,4 @@
-// The search form (text, mode) and the facet checkboxes (kinds, tags). It owns the current
+// The search form (text, mode) and the facet checkboxes (kinds, tags, products). It owns the current
 // query and filter; `onSearch` runs whenever they change (Enter, the Search button, a facet).
 
 import { h, clear, captureFocus, restoreFocus } from '/static/dom.js';
@@ -7,11 +7,14 @@ import { ASSET_FACETS } from '/static/operations.js';
 import { kindLabel } from '/static/format.js';
 import { showError } from '/static/status.js';
 
-export function createSearch({ form, input, modeSelect, kindsBox, tagsBox, clearButton, onSearch }) {
+export function createSearch({ form, input, modeSelect, kindsBox, tagsBox, skusBox, clearButton, onSearch }) {
   const kinds = new Set();
   const tags = new Set();
+  const skus = new Set();
+  const selections = { kind: kinds, tag: tags, sku: skus };
+  const anySelected = () => kinds.size || tags.size || skus.size;
   let facetSequence = 0;
-  let lastFacets = { kinds: [], tags: [] };
+  let lastFacets = { kinds: [], tags: [], skus: [] };
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -23,13 +26,14 @@ export function createSearch({ form, input, modeSelect, kindsBox, tagsBox, clear
   clearButton.addEventListener('click', () => {
     kinds.clear();
     tags.clear();
+    skus.clear();
     onSearch(current());
   });
-  for (const box of [kindsBox, tagsBox]) {
+  for (const box of [kindsBox, tagsBox, skusBox]) {
     box.addEventListener('change', (event) => {
       const checkbox = event.target;
       if (!(checkbox instanceof HTMLInputElement) || checkbox.type !== 'checkbox') return;
-      const set = checkbox.name === 'kind' ? kinds : tags;
+      const set = selections[checkbox.name];
       if (checkbox.checked) set.add(checkbox.value);
       else set.delete(checkbox.value);
       onSearch(current());
@@ -37,10 +41,11 @@ export function createSearch({ form, input, modeSelect, kindsBox, tagsBox, clear
   }
 
   function filter() {
-    if (!kinds.size && !tags.size) return null;
+    if (!anySelected()) return null;
     const result = {};
     if (kinds.size) result.kinds = [...kinds];
     if (tags.size) result.tags = [...tags];
+    if (skus.size) result.skus = [...skus];
     return result;
   }
 
@@ -77,13 +82,14 @@ export function createSearch({ form, input, modeSelect, kindsBox, tagsBox, clear
     lastFacets = facets;
     renderGroup(kindsBox, 'kind', facets.kinds, kinds, (value) => kindLabel(value, { plural: true }), 'facet-kind-');
     renderGroup(tagsBox, 'tag', facets.tags, tags, (value) => value, 'facet-tag-');
-    clearButton.hidden = !kinds.size && !tags.size;
+    renderGroup(skusBox, 'sku', facets.skus, skus, (value) => value, 'facet-sku-');
+    clearButton.hidden = !anySelected();
   }
 
   async function refreshFacets() {
     const mine = ++facetSequence;
     const { query, filter: selection } = current();
-    clearButton.hidden = !kinds.size && !tags.size;
+    clearButton.hidden = !anySelected();
     try {
       const data = await gql(ASSET_FACETS, { query: query || null, filter: selection });
       if (mine === facetSequence) renderFacets(data.assetFacets);

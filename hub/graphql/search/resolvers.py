@@ -53,6 +53,7 @@ class SearchQueries:
         return AssetFacets(
             kinds=[FacetCount(value=v, count=c) for v, c in counts["kinds"]],
             tags=[FacetCount(value=v, count=c) for v, c in counts["tags"]],
+            skus=[FacetCount(value=v, count=c) for v, c in counts["skus"]],
         )
 
 

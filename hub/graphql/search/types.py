@@ -31,3 +31,4 @@ class FacetCount:
 class AssetFacets:
     kinds: list[FacetCount]
     tags: list[FacetCount]
+    skus: list[FacetCount] = strawberry.field(description="Linked products, by SKU.")
