@@ -351,14 +351,17 @@ class MediaLibrary:
         if self.after_new_file is not None:
             await self.after_new_file(asset_id)
 
-    async def ensure_renditions(self, asset_id: str, preset_names: Sequence[str]) -> Asset:
-        """Make the named presets' renditions that do not exist yet (decoding the original once
-        for all of them) and record them on the asset."""
+    async def ensure_renditions(
+        self, asset_id: str, preset_names: Sequence[str], *, anew: bool = False
+    ) -> Asset:
+        """Make the named presets' renditions that do not exist yet (all of them with `anew`),
+        decoding the original once for all, and record them on the asset in one step: clients
+        see the old renditions until the new ones are there."""
         asset = await self.get_required(asset_id)
         if asset.kind not in RENDERED_KINDS:
             return asset  # 3D previews and PDF pages are not rendered yet
         missing = [self.presets[name] for name in preset_names
-                   if name not in {r.preset for r in asset.renditions}]
+                   if anew or name not in {r.preset for r in asset.renditions}]
         if not missing:
             return asset
         rendered = await self._render(asset, missing)
@@ -369,8 +372,8 @@ class MediaLibrary:
             if current.sha256 != asset.sha256:  # replaced meanwhile: these belong to nobody
                 await self._delete_unused_blobs([r.sha256 for r in made])
                 return current
-            have = {r.preset for r in current.renditions}
-            renditions = current.renditions + [r for r in made if r.preset not in have]
+            fresh = {r.preset for r in made}
+            renditions = [r for r in current.renditions if r.preset not in fresh] + made
             entry = await self.publisher.record(ASSET, asset_id)
             updated = await self.assets.update(asset_id, {
                 "renditions": [r.model_dump(mode="python") for r in renditions]})
@@ -382,16 +385,9 @@ class MediaLibrary:
 
     async def rerender(self, asset_id: str) -> Asset:
         """Make every rendition anew (after presets changed); old files nothing uses go."""
-        async with self.locks.hold(asset_id):
-            asset = await self.get_required(asset_id)
-            entry = await self.publisher.record(ASSET, asset_id)
-            cleared = await self.assets.update(asset_id, {"renditions": []})
-            if cleared is None:
-                await self.publisher.discard([entry])
-                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
-            await self.publisher.publish([entry], assets=[cleared])
-        rendered = await self.ensure_renditions(asset_id, list(self.presets))
-        await self._delete_unused_blobs([r.sha256 for r in asset.renditions])
+        before = await self.get_required(asset_id)
+        rendered = await self.ensure_renditions(asset_id, list(self.presets), anew=True)
+        await self._delete_unused_blobs([r.sha256 for r in before.renditions])
         return rendered
 
     async def set_focal_point(self, asset_id: str, focal_point: FocalPoint | None) -> Asset:
