@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install browser services services-down services-status demo serve worker lint schema
+.PHONY: run test bench install browser services services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
@@ -46,6 +46,10 @@ serve: services
 
 worker: services
 	$(BIN)/hub worker
+
+# Every benchmark against its baseline in the same run; prints a table, writes bench/results.json.
+bench: services
+	$(BIN)/python bench/run.py --size full
 
 lint: install
 	$(BIN)/ruff check hub tests bench

@@ -18,6 +18,12 @@ from hub.indexing.text import fold
 from hub.models.asset import Asset, AssetKind
 
 _SEPARATORS = re.compile(r"[-_./]+")
+def knn_candidates(k: int) -> int:
+    """How many HNSW candidates each shard examines for k results: more is slower and closer
+    to exact (bench/similar_search.py measures both)."""
+    return max(200, k * 20)
+
+
 # Vectors are only needed by similarity search, which asks for them itself.
 HEAVY_FIELDS = ["embedding"]
 
@@ -110,7 +116,7 @@ class AssetSearch:
             response = await self.es.search(
                 index=self.names.assets,
                 knn={"field": "embedding", "query_vector": vector, "k": k,
-                     "num_candidates": max(100, k * 10), "filter": filters},
+                     "num_candidates": knn_candidates(k), "filter": filters},
                 size=k, source_excludes=HEAVY_FIELDS
             )
         return [_scored(hit) for hit in response["hits"]["hits"]]

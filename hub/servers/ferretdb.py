@@ -95,7 +95,8 @@ class FerretDBServer(LocalServer):
             f"mongodb://{self.address}/", serverSelectionTimeoutMS=500, connectTimeoutMS=500
         )
         try:
-            client.admin.command("ping")
+            # `ping` is answered by FerretDB alone; listing databases reaches PostgreSQL too.
+            client.admin.command("listDatabases", nameOnly=True)
             return True
         except PyMongoError:
             return False
