@@ -532,8 +532,12 @@ def _pick(candidates: Sequence[Image.Image], plan: _Plan, source: tuple[int, int
     """The smallest full-frame image at least _INTERMEDIATE_RATIO times the output's scale, or
     the decoded image (the first candidate) when none is."""
     best = candidates[0]
+    needed = plan.scale * _INTERMEDIATE_RATIO
     for candidate in candidates[1:]:
-        if candidate.width / source[0] >= plan.scale * _INTERMEDIATE_RATIO:
+        ratio = candidate.width / source[0]
+        # isclose: exactly 1.5x must count, but e.g. a 2400 px intermediate for a 1600 px output
+        # of a 4000 px source compares 0.6 against 0.4 * 1.5 == 0.6000000000000001.
+        if ratio >= needed or math.isclose(ratio, needed):
             best = candidate
     return best
 
