@@ -288,34 +288,14 @@ def run(size: str) -> list[dict]:
     return rows + option_rows(model, images, reference, hub_rate, repeats)
 
 
-def print_table(rows: Sequence[dict]) -> None:
-    """Rows as an aligned text table."""
-    header = ("benchmark", "metric", "hub", "baseline", "ratio", "unit", "target", "holds", "notes")
-    cells = [
-        [
-            str(row["benchmark"]),
-            str(row["metric"]),
-            f"{row['hub']:.3g}",
-            f"{row['baseline']:.3g}",
-            f"{row['ratio']:.2f}",
-            str(row["unit"]),
-            str(row["target"]),
-            "-" if row["holds"] is None else str(row["holds"]),
-            str(row["notes"]),
-        ]
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in [list(header), *cells]) for i in range(len(header))]
-    for line in [list(header), *cells]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-
-
 def main() -> None:
+    from run import table  # bench/run.py: one table format for every benchmark
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     arguments = parser.parse_args()
     began = time.perf_counter()
-    print_table(run(arguments.size))
+    print(table(run(arguments.size)))
     print(f"({arguments.size}: {time.perf_counter() - began:.1f} s, {os.cpu_count()} CPUs)")
 
 

@@ -240,29 +240,9 @@ def run(size: str) -> list[dict]:
     ]
 
 
-def print_table(rows: Sequence[dict]) -> None:
-    """Rows as an aligned text table."""
-    header = ("benchmark", "metric", "hub", "baseline", "ratio", "unit", "target", "holds", "notes")
-    cells = [
-        [
-            str(row["benchmark"]),
-            str(row["metric"]),
-            f"{row['hub']:.3g}",
-            f"{row['baseline']:.3g}",
-            f"{row['ratio']:.2f}",
-            str(row["unit"]),
-            str(row["target"]),
-            "-" if row["holds"] is None else str(row["holds"]),
-            str(row["notes"]),
-        ]
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in [list(header), *cells]) for i in range(len(header))]
-    for line in [list(header), *cells]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-
-
 def main() -> None:
+    from run import table  # bench/run.py: one table format for every benchmark
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--peak-rss", nargs=2, metavar=("SIDE", "IMAGE"), help=argparse.SUPPRESS)
@@ -272,7 +252,7 @@ def main() -> None:
         _measure_peak_rss(side, Path(image))
         return
     began = time.perf_counter()
-    print_table(run(arguments.size))
+    print(table(run(arguments.size)))
     print(f"({arguments.size}: {time.perf_counter() - began:.1f} s)")
 
 
