@@ -131,12 +131,12 @@ async def _demo(settings: Settings) -> int:
     from hub.stores import Stores
 
     async with Stores.open(settings) as stores:
-        created, existing = await load_demo_catalog(stores, _library(stores, settings))
+        created, existing = await load_demo_catalog(stores, _library(stores))
     print(f"demo catalog: {created} products created, {existing} already there")
     return 0
 
 
-def _library(stores: Stores, settings: Settings) -> MediaLibrary:
+def _library(stores: Stores) -> MediaLibrary:
     from hub.container import HubServices
 
     return HubServices.create(stores).library
@@ -150,7 +150,7 @@ async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: 
     files = collect_files(paths)
     async with Stores.open(settings) as stores:
         await ensure_mongo_indexes(stores.db)
-        library = _library(stores, settings)
+        library = _library(stores)
         await library.catalog.indexer.ensure_indices()
         report = await ingest_files(library, files, sku=sku, tags=tags)
         print("making renditions ...", flush=True)
