@@ -9,6 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
@@ -18,7 +19,7 @@ from hub.catalog.indexes import ensure_mongo_indexes
 from hub.config import Settings
 from hub.container import HubServices
 from hub.errors import HubError
-from hub.graphql.schema import schema
+from hub.graphql.schema import build_schema
 from hub.graphql.view import HubGraphQL
 from hub.health import check_health
 from hub.http.body_limit import BodySizeLimit
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
-    graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None,
+    graphql = HubGraphQL(build_schema(settings),
+                         graphql_ide="graphiql" if settings.graphiql else None,
                          multipart_uploads_enabled=True)
     routes = [
         Route("/", browser_page, methods=["GET", "HEAD"]),
@@ -76,7 +78,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HubError: hub_error_response},
-        middleware=[Middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes)],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type"], max_age=600),
+            Middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes),
+        ],
     )
 
 

@@ -104,6 +104,14 @@ class Settings(BaseSettings):
 
     graphiql: bool | None = None
     max_page_size: int = 100
+    # Limits on one GraphQL document, checked before anything runs.
+    max_query_depth: int = 15
+    max_aliases: int = 100
+    max_query_tokens: int = 10_000
+    # Schema introspection (GraphiQL, codegen); off by default in production.
+    introspection: bool | None = None
+    # Browser origins allowed to call the API (CORS), e.g. ["https://shop.example.com"].
+    cors_origins: list[str] = Field(default_factory=list)
     # Adds the number of MongoDB commands and Elasticsearch requests a GraphQL operation cost to
     # the response's "extensions" (on by default in development), to keep N+1 queries visible.
     report_store_calls: bool | None = None
@@ -125,6 +133,8 @@ class Settings(BaseSettings):
             self.graphiql = development
         if self.report_store_calls is None:
             self.report_store_calls = development
+        if self.introspection is None:
+            self.introspection = development
         if not 1 <= self.max_page_size <= 1000:
             raise ValueError(f"max_page_size must be between 1 and 1000, not {self.max_page_size}")
         return self

@@ -39,3 +39,51 @@ def test_graphiql_is_served_in_development(hub: LiveHub) -> None:
 
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_documents_beyond_the_limits_are_refused_before_running(hub: LiveHub) -> None:
+    aliases = " ".join(f"a{n}: __typename" for n in range(150))
+    huge = " ".join(f"a{n}: products(first: 1) {{ totalCount }}" for n in range(1000))
+    cycle = "id"
+    for _ in range(20):  # product -> its main image -> that image's products -> ...
+        cycle = f"mainImage {{ products {{ {cycle} }} }}"
+
+    too_many = hub.graphql(f"{{ {aliases} }}")
+    too_long = hub.graphql(f"{{ {huge} }}")
+    too_deep = hub.graphql(f"{{ products {{ edges {{ node {{ {cycle} }} }} }} }}")
+
+    assert too_many.codes and set(too_many.codes) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert "aliases" in too_many.errors[0]["message"]
+    assert too_long.codes == ["GRAPHQL_PARSE_FAILED"]
+    assert "tokens" in too_long.errors[0]["message"]
+    assert too_deep.codes and "depth" in too_deep.errors[0]["message"]
+    assert too_long.extensions["storeCalls"] == {"mongo": 0, "elasticsearch": 0}
+
+
+def test_introspection_follows_the_environment(hub_settings) -> None:  # type: ignore[no-untyped-def]
+    from conftest import free_port
+
+    production = hub_settings.model_copy(update={"introspection": False, "port": free_port()})
+    live = LiveHub(production).start()
+    try:
+        closed = live.graphql("{ __schema { types { name } } }")
+    finally:
+        live.stop()
+
+    assert closed.codes and set(closed.codes) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert "introspection" in closed.errors[0]["message"].lower()
+
+
+def test_cors_allows_only_the_configured_origins(hub_settings) -> None:  # type: ignore[no-untyped-def]
+    configured = hub_settings.model_copy(update={"cors_origins": ["https://shop.example"]})
+    live = LiveHub(configured).start()
+    try:
+        allowed = live.http.options("/graphql", headers={
+            "Origin": "https://shop.example", "Access-Control-Request-Method": "POST"})
+        refused = live.http.options("/graphql", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    finally:
+        live.stop()
+
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-origin" not in refused.headers

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.tools import merge_types
 
+from hub.config import Settings
 from hub.graphql.audit.resolvers import AuditQueries
 from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
@@ -30,4 +38,20 @@ class HubSchema(strawberry.Schema):
         and leaves client errors (bad input, not found) out of the error log."""
 
 
+def build_schema(settings: Settings) -> HubSchema:
+    """The schema a hub serves: document limits and introspection follow its settings."""
+    # Factories, not instances: Strawberry makes fresh extensions for every request.
+    extensions: list[Any] = [
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+        StoreCallsReport,
+        ErrorCodes,
+    ]
+    if not settings.introspection:
+        extensions.insert(0, DisableIntrospection)
+    return HubSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+# The contract (printed to graphql/schema.graphql); extensions do not change the SDL.
 schema = HubSchema(query=Query, mutation=Mutation, extensions=[StoreCallsReport, ErrorCodes])
