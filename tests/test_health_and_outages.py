@@ -110,3 +110,45 @@ def test_elasticsearch_stopped_and_restarted_the_index_catches_up(
         time.sleep(0.5)
     assert edges["products"]["edges"][0]["node"]["mainImage"]["id"] == asset["id"]
     assert httpx.get(f"{hub.url}/healthz").status_code == 200
+
+
+def test_mongodb_stopped_answers_unavailable_quickly_and_recovers(
+    hub_settings: Settings, base_settings: Settings, sku_prefix: str
+) -> None:
+    """FerretDB (the MongoDB server) goes down: writes answer UNAVAILABLE within the selection
+    timeout and store nothing, health says which store is down, and the hub recovers by itself
+    once the server is back."""
+    from media_samples import coffee_jpeg
+    from test_media_uploads import UPLOAD
+
+    quick = hub_settings.model_copy(update={"mongo_timeout_ms": 1500, "port": free_port()})
+    live = LiveHub(quick).start()
+    ferretdb = LocalStack(base_settings.servers).ferretdb
+    blobs = set((hub_settings.data_dir / "blobs").rglob("*"))
+    try:
+        ferretdb.stop()
+        began = time.monotonic()
+        write = live.graphql(CREATE, {"input": {"sku": f"{sku_prefix}-M", "name": "Lost?"}})
+        elapsed = time.monotonic() - began
+        upload = live.upload(UPLOAD, {}, coffee_jpeg(sku_prefix), "during-outage.jpg")
+        health = httpx.get(f"{live.url}/healthz", timeout=10)
+    finally:
+        ferretdb.start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            again = live.graphql(CREATE, {"input": {"sku": f"{sku_prefix}-M", "name": "Back"}})
+            if not again.errors:
+                break
+            assert time.monotonic() < deadline, again.errors
+            time.sleep(0.5)
+    finally:
+        live.stop()
+
+    assert write.codes == ["UNAVAILABLE"] and elapsed < 10
+    assert "catalog database is unavailable" in write.errors[0]["message"]
+    assert upload.codes == ["UNAVAILABLE"]
+    assert set((hub_settings.data_dir / "blobs").rglob("*")) == blobs, "no blob without its asset"
+    assert health.status_code == 503 and health.json()["mongo"]["status"] == "down"
+    assert health.json()["elasticsearch"]["status"] == "up"
+    assert again.data["createProduct"]["sku"] == f"{sku_prefix}-M"
