@@ -33,6 +33,19 @@ def test_schema_has_the_binding_names_of_the_design() -> None:
         "createProduct(input: ProductInput!): Product!",
         "updateProduct(id: ID!, input: ProductPatch!): Product!",
         "deleteProduct(id: ID!): Boolean!",
+        "products(first: Int = 20, after: String = null, filter: ProductFilter = null",
+        "searchAssets(query: String!, mode: SearchMode = HYBRID, first: Int = 20",
+        "similarAssets(assetId: ID!, first: Int = 10",
+        "searchByImage(file: Upload!, first: Int = 10",
+        "startAutoTagJob(filter: AssetFilter = null, onlyUntagged: Boolean = true): Job!",
+        "jobs(state: JobState = null, first: Int = 20): [Job!]!",
+        "uploadAsset(file: Upload!, sku: String = null, role: AssetRole = null, "
+        "tags: [String!] = null): Asset!",
+        "linkAsset(assetId: ID!, sku: String!, role: AssetRole!, position: Int = null): Product!",
+        "acceptSuggestedTags(id: ID!, labels: [String!] = null): Asset!",
+        "startReindexJob: Job!",
+        "cancelJob(id: ID!): Job!",
+        "renditionPresets: [RenditionPreset!]!",
     ]:
         assert line in sdl
 

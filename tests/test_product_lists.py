@@ -135,3 +135,12 @@ def test_a_page_of_50_costs_the_same_store_calls_as_a_page_of_2(
     assert not two.errors and not fifty.errors
     assert fifty.data["p49"]["sku"] == skus[49]
     assert two.store_calls == fifty.store_calls == {"mongo": 0, "elasticsearch": 1}
+
+
+def test_a_null_page_size_means_the_default(hub: LiveHub, sku_prefix: str) -> None:
+    create_many(hub, sku_prefix, [f"Null {n}" for n in range(3)])
+
+    page = hub.ok(PAGE, {"first": None, "filter": {"text": sku_prefix.lower()}})
+
+    assert page["products"]["totalCount"] >= 3
+    assert len(page["products"]["edges"]) <= 20

@@ -34,12 +34,12 @@ class CatalogQueries:
     async def products(
         self,
         info: Info,
-        first: int = 20,
+        first: int | None = 20,
         after: str | None = None,
         filter: ProductFilter | None = None,
         order_by: ProductOrder | None = None,
     ) -> ProductConnection:
-        check_page_size(first, info.context.settings.max_page_size)
+        first = check_page_size(first, info.context.settings.max_page_size)
         query = ProductQuery(
             text=filter.text if filter else None,
             skus=filter.skus if filter else None,

@@ -21,7 +21,10 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-def check_page_size(first: int, maximum: int) -> int:
+def check_page_size(first: int | None, maximum: int, *, default: int = 20) -> int:
+    """`first` as given, or the default when a client sends null (the contract's `Int = 20`)."""
+    if first is None:
+        return default
     if not 0 <= first <= maximum:
         raise BadUserInput(f"`first` must be between 0 and {maximum}, not {first}", field="first")
     return first

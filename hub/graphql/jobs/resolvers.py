@@ -25,8 +25,10 @@ class JobQueries:
         return await _job(info, found) if found else None
 
     @strawberry.field(description="Recent jobs, newest first.")
-    async def jobs(self, info: Info, state: JobState | None = None, first: int = 20) -> list[Job]:
-        check_page_size(first, info.context.settings.max_page_size)
+    async def jobs(
+        self, info: Info, state: JobState | None = None, first: int | None = 20
+    ) -> list[Job]:
+        first = check_page_size(first, info.context.settings.max_page_size)
         return [await _job(info, job) for job in await info.context.jobs.recent(state, first)]
 
 
@@ -35,10 +37,10 @@ class JobMutations:
     @strawberry.mutation(description="Label the selected images with the vision model "
                          "(suggestions: source AUTO, accepted false).")
     async def start_auto_tag_job(
-        self, info: Info, filter: AssetFilter | None = None, only_untagged: bool = True
+        self, info: Info, filter: AssetFilter | None = None, only_untagged: bool | None = True
     ) -> Job:
         job = await info.context.jobs.start_auto_tag(asset_query(filter),
-                                                     only_untagged=only_untagged)
+                                                     only_untagged=only_untagged is not False)
         return await _job(info, job)
 
     @strawberry.mutation(description="Make the selected assets' renditions anew.")

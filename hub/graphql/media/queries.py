@@ -28,12 +28,12 @@ class MediaQueries:
     async def assets(
         self,
         info: Info,
-        first: int = 20,
+        first: int | None = 20,
         after: str | None = None,
         filter: AssetFilter | None = None,
         order_by: AssetOrder | None = None,
     ) -> AssetConnection:
-        check_page_size(first, info.context.settings.max_page_size)
+        first = check_page_size(first, info.context.settings.max_page_size)
         page = await info.context.catalog.find_assets(asset_query(filter, order_by),
                                                       first=first, after=after)
         edges = [AssetEdge(cursor=cursor, node=Asset(model=asset)) for asset, cursor in page.items]

@@ -23,21 +23,22 @@ class SearchQueries:
         self,
         info: Info,
         query: str,
-        mode: SearchMode = SearchMode.HYBRID,
-        first: int = 20,
+        mode: SearchMode | None = SearchMode.HYBRID,
+        first: int | None = 20,
         filter: AssetFilter | None = None,
     ) -> list[AssetHit]:
-        check_page_size(first, info.context.settings.max_page_size)
-        hits = await info.context.visual_search.find(query, mode=mode, first=first,
+        first = check_page_size(first, info.context.settings.max_page_size)
+        hits = await info.context.visual_search.find(query, mode=mode or SearchMode.HYBRID,
+                                                     first=first,
                                                      query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
 
     @strawberry.field(description="Assets that look like this one, copies of it first.")
     async def similar_assets(
-        self, info: Info, asset_id: strawberry.ID, first: int = 10,
+        self, info: Info, asset_id: strawberry.ID, first: int | None = 10,
         filter: AssetFilter | None = None,
     ) -> list[AssetHit]:
-        check_page_size(first, info.context.settings.max_page_size)
+        first = check_page_size(first, info.context.settings.max_page_size, default=10)
         hits = await info.context.visual_search.similar(str(asset_id), first=first,
                                                         query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
@@ -62,9 +63,10 @@ class SearchMutations:
     @strawberry.mutation(description="Assets that look like an uploaded image; the image is "
                          "not stored.")
     async def search_by_image(
-        self, info: Info, file: Upload, first: int = 10, filter: AssetFilter | None = None
+        self, info: Info, file: Upload, first: int | None = 10,
+        filter: AssetFilter | None = None,
     ) -> list[AssetHit]:
-        check_page_size(first, info.context.settings.max_page_size)
+        first = check_page_size(first, info.context.settings.max_page_size, default=10)
         hits = await info.context.visual_search.by_image(upload_chunks(file), first=first,
                                                          query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
