@@ -4,7 +4,7 @@
 import { h, clear, cssEscape } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
 import { ASSETS_PAGE, SEARCH_ASSETS, SIMILAR_ASSETS } from '/static/operations.js';
-import { createPicture, pickImage } from '/static/media.js';
+import { pickImage, thumbnailPicture } from '/static/media.js';
 import { formatDimensions, kindLabel } from '/static/format.js';
 import { showError } from '/static/status.js';
 
@@ -45,15 +45,7 @@ export function createGrid({ list, loadMoreButton, heading, count, empty, onOpen
         'data-score': score == null ? null : String(score),
         'aria-current': asset.id === selectedId ? 'true' : null,
       },
-      createPicture({
-        src: image.src,
-        width: image.width,
-        height: image.height,
-        blurhash: asset.blurhash,
-        dominantColor: asset.dominantColor,
-        className: 'picture--square',
-        fallbackText: kindLabel(asset.kind),
-      }),
+      thumbnailPicture(asset, image),
       h('span', { class: 'card__name', 'data-testid': 'asset-card-filename' }, asset.filename),
       h('span', { class: 'card__meta' }, meta.join(' · ')),
       score == null ? null : h('span', { class: 'card__score' }, `Score ${score.toFixed(3)}`),

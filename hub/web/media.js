@@ -4,6 +4,7 @@
 
 import { paintBlurhash } from '/static/blurhash.js';
 import { h } from '/static/dom.js';
+import { kindLabel } from '/static/format.js';
 
 /**
  * The image a thumbnail should show: the rendition if made, else the original for images
@@ -75,4 +76,17 @@ export function createPicture({
   frame.append(img);
   if (img.complete && img.naturalWidth > 0) loaded();
   return frame;
+}
+
+/** A card's square thumbnail over its blurhash placeholder (grid and product view alike). */
+export function thumbnailPicture(asset, image) {
+  return createPicture({
+    src: image.src,
+    width: image.width,
+    height: image.height,
+    blurhash: asset.blurhash,
+    dominantColor: asset.dominantColor,
+    className: 'picture--square',
+    fallbackText: kindLabel(asset.kind),
+  });
 }

@@ -4,8 +4,7 @@
 import { h, fill } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
 import { PRODUCT_VIEW } from '/static/operations.js';
-import { createPicture, pickImage } from '/static/media.js';
-import { kindLabel } from '/static/format.js';
+import { createPicture, pickImage, thumbnailPicture } from '/static/media.js';
 import { showError, showStatus } from '/static/status.js';
 
 const ROLE_LABELS = {
@@ -49,15 +48,7 @@ export function createProductView({ root, title, body, onOpenAsset }) {
         'data-asset-id': asset.id,
         'data-role': link.role,
       },
-      createPicture({
-        src: image.src,
-        width: image.width,
-        height: image.height,
-        blurhash: asset.blurhash,
-        dominantColor: asset.dominantColor,
-        className: 'picture--square',
-        fallbackText: kindLabel(asset.kind),
-      }),
+      thumbnailPicture(asset, image),
       h('span', { class: 'card__name' }, asset.filename),
       h('span', { class: 'card__meta' }, `#${link.position}`)));
   }
