@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--sku", help="link every file to this product")
     ingest.add_argument("--tag", action="append", default=[], help="a tag for every file")
+    ingest.add_argument("--json", action="store_true", help="machine-readable summary")
     models = commands.add_parser("models", help="the vision model's weights")
     models.add_argument("action", choices=["status", "fetch"])
     tag = commands.add_parser("tag", help="auto-tag images with the vision model (a job, run "
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return asyncio.run(_demo(settings))
     if args.command == "ingest":
-        return asyncio.run(_ingest(settings, args.paths, args.sku, args.tag))
+        return asyncio.run(_ingest(settings, args.paths, args.sku, args.tag, as_json=args.json))
     if args.command == "models":
         return _models(settings, args.action)
     if args.command == "tag":
@@ -142,7 +143,9 @@ def _library(stores: Stores) -> MediaLibrary:
     return HubServices.create(stores).library
 
 
-async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: list[str]) -> int:
+async def _ingest(
+    settings: Settings, paths: list[Path], sku: str | None, tags: list[str], *, as_json: bool
+) -> int:
     from hub.catalog.indexes import ensure_mongo_indexes
     from hub.ingest_files import collect_files, ingest_files
     from hub.stores import Stores
@@ -153,8 +156,18 @@ async def _ingest(settings: Settings, paths: list[Path], sku: str | None, tags: 
         library = _library(stores)
         await library.catalog.indexer.ensure_indices()
         report = await ingest_files(library, files, sku=sku, tags=tags)
-        print("making renditions ...", flush=True)
+        print("making renditions ...", file=sys.stderr, flush=True)
         await library.wait_for_renditions()
+    if as_json:
+        import json
+
+        print(json.dumps({
+            "created": report.created, "existing": report.existing,
+            "linked_by_name": report.linked_by_name,
+            "unlinked": [{"path": str(path), "reason": why} for path, why in report.unlinked],
+            "refused": [{"path": str(path), "reason": why} for path, why in report.failed],
+        }))
+        return 1 if report.failed else 0
     print(f"{report.created} new assets, {report.existing} already in the library, "
           f"{report.linked_by_name} linked by file name, {len(report.unlinked)} unlinked, "
           f"{len(report.failed)} refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,10 @@ def test_hub_ingest_uploads_a_folder_and_reports_unlinked_and_refused_files(
     assert "ingest" in result.stderr, "a progress bar on stderr"
     roles = [link["role"] for link in hub.ok(PRODUCT_MEDIA, {"sku": sku})["product"]["assets"]]
     assert roles == ["MAIN", "DETAIL"]
+
+    again = subprocess.run([sys.executable, "-m", "hub.cli", "ingest", "--json", str(tmp_path)],
+                           env=hub_environment(hub_settings), capture_output=True, text=True,
+                           timeout=300, check=False)
+    summary = json.loads(again.stdout)
+    assert (summary["created"], summary["existing"]) == (0, 3), "a re-run skips known files"
+    assert [item["path"].endswith("broken.jpg") for item in summary["refused"]] == [True]
