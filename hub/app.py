@@ -41,10 +41,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             services = HubServices.create(stores)
             services.library.storage.clear_staging()
             app.state.settings = settings
-            app.state.stores = stores
-            app.state.catalog = services.catalog
-            app.state.library = services.library
-            app.state.jobs = services.jobs
             app.state.services = services
             await ensure_mongo_indexes(stores.db)
             # Start even when Elasticsearch is down: the drainer creates the indexes later.
@@ -93,5 +89,5 @@ async def browser_page(request: Request) -> FileResponse:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    report = await check_health(request.app.state.stores)
+    report = await check_health(request.app.state.services.stores)
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)

@@ -44,17 +44,18 @@ class HubGraphQL(GraphQL[HubContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> HubContext:
-        state = request.app.state
+        settings = request.app.state.settings
+        services = request.app.state.services
         return HubContext(
             request=request,  # type: ignore[arg-type]
             response=response if isinstance(response, Response) else None,
-            settings=state.settings,
-            catalog=state.catalog,
-            catalog_loaders=CatalogLoaders(state.catalog),
-            library=state.library,
-            jobs=state.jobs,
-            vision=state.services.vision,
-            visual_search=state.services.visual_search,
-            webhooks=state.services.webhooks,
-            media_loaders=MediaLoaders(state.catalog),
+            settings=settings,
+            catalog=services.catalog,
+            catalog_loaders=CatalogLoaders(services.catalog),
+            library=services.library,
+            jobs=services.jobs,
+            vision=services.vision,
+            visual_search=services.visual_search,
+            webhooks=services.webhooks,
+            media_loaders=MediaLoaders(services.catalog),
         )

@@ -21,7 +21,7 @@ _BLOB_NAME = re.compile(r"(?P<sha256>[0-9a-f]{64})\.(?P<extension>[a-z0-9]{2,5})
 
 
 def _library(request: Request) -> MediaLibrary:
-    library: MediaLibrary = request.app.state.library
+    library: MediaLibrary = request.app.state.services.library
     return library
 
 

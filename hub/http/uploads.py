@@ -15,7 +15,7 @@ from hub.models.product import AssetRole
 
 async def upload(request: Request) -> JSONResponse:
     """Query parameters: filename (required), sku, role, position, tags (comma-separated)."""
-    library: MediaLibrary = request.app.state.library
+    library: MediaLibrary = request.app.state.services.library
     query = request.query_params
     role = query.get("role")
     if role is not None and role not in AssetRole.__members__:

@@ -7,13 +7,10 @@ from urllib.parse import urlencode
 
 from hub.media.renditions import Transform
 from hub.media.signing import sign
+from hub.media.sniff import ACCEPTED
 
-EXTENSIONS = {
-    "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
-    "image/gif": "gif", "image/tiff": "tiff", "image/heic": "heic", "video/mp4": "mp4",
-    "video/quicktime": "mov", "video/webm": "webm", "model/gltf-binary": "glb",
-    "model/gltf+json": "gltf", "application/pdf": "pdf",
-}
+# The file extension of every type the hub accepts, from the one list that sniffing uses.
+EXTENSIONS = {sniffed.content_type: sniffed.extension for sniffed in ACCEPTED}
 CONTENT_TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
 
 
