@@ -23,6 +23,8 @@ import uvicorn
 from bson import ObjectId
 
 from hub.app import create_app
+from hub.auth.roles import Role
+from hub.auth.tokens import TokenStore
 from hub.catalog.service import CatalogService
 from hub.config import JobSettings, Settings
 from hub.models.asset import Asset, AssetKind, MediaFacts, Rendition
@@ -100,14 +102,16 @@ async def measure(size: str) -> list[dict[str, Any]]:
     async with Stores.open(settings) as stores:
         try:
             ids = await seed(stores, count)
+            issued = await TokenStore(stores.db).create(role=Role.READER, label="bench")
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
             while not server.started:
                 await asyncio.sleep(0.05)
             port = server.servers[0].sockets[0].getsockname()[1]
             page_ids = ids[-50:]
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                         timeout=60) as http:
+            async with httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", timeout=60,
+                    headers={"Authorization": f"Bearer {issued.secret}"}) as http:
                 async def page(first: int) -> dict[str, Any]:
                     response = await http.post("/graphql", json={
                         "query": PAGE, "variables": {"first": first}})

@@ -32,8 +32,15 @@ from hub.worker import drain_outbox_forever, ensure_search_indices
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
+class InsecureSettings(RuntimeError):
+    """Production settings the hub refuses to serve with."""
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    problems = settings.production_problems()
+    if problems:
+        raise InsecureSettings("refusing to serve in production: " + "; ".join(problems))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

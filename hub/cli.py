@@ -56,6 +56,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "duplicates, untagged and unlinked assets, stale renditions")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
     commands.add_parser("reindex", help="rebuild the search indexes from MongoDB (no downtime)")
+    tokens = commands.add_parser("tokens", help="API tokens: create, list, revoke")
+    token_actions = tokens.add_subparsers(dest="action", required=True)
+    create = token_actions.add_parser("create", help="make a token; its secret is shown once")
+    create.add_argument("--role", choices=["reader", "editor", "admin"], required=True)
+    create.add_argument("--label", required=True, help="who or what uses it, e.g. 'PIM sync'")
+    create.add_argument("--expires-days", type=float, help="lifetime in days (default: none)")
+    create.add_argument("--json", action="store_true", help="machine-readable output")
+    listing = token_actions.add_parser("list", help="tokens, without their secrets")
+    listing.add_argument("--all", action="store_true", help="also revoked tokens")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    revoke = token_actions.add_parser("revoke", help="stop a token from working, at once")
+    revoke.add_argument("token_id")
+    revoke.add_argument("--json", action="store_true", help="machine-readable output")
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -85,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_audit(settings, as_json=args.json))
     if args.command == "reindex":
         return asyncio.run(_reindex(settings))
+    if args.command == "tokens":
+        return asyncio.run(_tokens(settings, args))
     if args.command == "schema":
         from hub.graphql.schema import schema
 
@@ -97,9 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
-    from hub.app import create_app
+    from hub.app import InsecureSettings, create_app
 
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    try:
+        app = create_app(settings)
+    except InsecureSettings as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
     return 0
 
 
@@ -128,12 +148,71 @@ def _services(settings: Settings, action: str) -> int:
 
 
 async def _demo(settings: Settings) -> int:
+    from hub.auth.dev_token import ensure_dev_token
+    from hub.auth.tokens import TokenStore
     from hub.demo import load_demo_catalog
     from hub.stores import Stores
 
     async with Stores.open(settings) as stores:
         created, existing = await load_demo_catalog(stores, _library(stores))
-    print(f"demo catalog: {created} products created, {existing} already there")
+        print(f"demo catalog: {created} products created, {existing} already there")
+        if settings.environment == "production":
+            return 0  # no standing admin token in production: use `hub tokens create`
+        secret = await ensure_dev_token(TokenStore(stores.db), settings.dev_token_file)
+    page = f"http://{settings.host}:{settings.port}/#token={secret}"
+    print(f"development token (admin, kept in {settings.dev_token_file}):\n  {secret}\n"
+          f"asset browser, signed in: {page}\n"
+          f"API: curl -H 'Authorization: Bearer {secret}' "
+          f"http://{settings.host}:{settings.port}/graphql ...")
+    return 0
+
+
+async def _tokens(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    from datetime import timedelta
+
+    from hub.auth.roles import Role
+    from hub.auth.tokens import ApiToken, TokenStore
+    from hub.errors import HubError
+    from hub.stores import Stores
+
+    def row(token: ApiToken) -> dict[str, Any]:
+        return token.model_dump(mode="json")
+
+    async with Stores.open(settings) as stores:
+        tokens = TokenStore(stores.db)
+        try:
+            if args.action == "create":
+                lifetime = timedelta(days=args.expires_days) if args.expires_days else None
+                issued = await tokens.create(role=Role(args.role), label=args.label,
+                                             expires_in=lifetime)
+                if args.json:
+                    print(json.dumps({**row(issued.token), "secret": issued.secret}))
+                else:
+                    expiry = issued.token.expires_at or "never"
+                    print(f"token {issued.token.id} ({issued.token.role.value}, expires "
+                          f"{expiry}):\n  {issued.secret}\n"
+                          "Store it now: only its hash is kept, it cannot be shown again.")
+                return 0
+            if args.action == "revoke":
+                revoked = await tokens.revoke(args.token_id)
+                print(json.dumps(row(revoked)) if args.json else
+                      f"revoked {revoked.id} ({revoked.label})")
+                return 0
+            listed = await tokens.list(include_revoked=args.all)
+        except HubError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps([row(token) for token in listed]))
+        return 0
+    print(f"{'id':<18}{'role':<8}{'hint':<12}{'expires':<22}{'last used':<22}label")
+    for token in listed:
+        expires = token.expires_at.isoformat()[:19] if token.expires_at else "never"
+        used = token.last_used_at.isoformat()[:19] if token.last_used_at else "never"
+        state = " (revoked)" if token.revoked_at else ""
+        print(f"{token.id:<18}{token.role.value:<8}{token.hint + '…':<12}{expires:<22}"
+              f"{used:<22}{token.label}{state}")
     return 0
 
 

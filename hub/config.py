@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.vision.settings import VisionSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SIGNING_SECRET = "development-only-signing-secret"
+MIN_SECRET_LENGTH = 32
 
 
 def _checkout_slug() -> str:
@@ -99,8 +101,18 @@ class Settings(BaseSettings):
     presets_file: Path | None = None
     # Links uploads to products by file name: {sku} required; {role}, {position}, {ext} optional.
     naming_pattern: str = "{sku}_{role}_{position}.{ext}"
-    # Signs on-demand transform URLs. Set a long random value in production.
-    signing_secret: str = "development-only-signing-secret"
+    # Signs the media URLs the API hands out. Production refuses to start with the default:
+    # set HUB_SIGNING_SECRET to a long random value (e.g. `python -c "import secrets;
+    # print(secrets.token_urlsafe(48))"`).
+    signing_secret: str = DEVELOPMENT_SIGNING_SECRET
+    # Signed media URLs stay valid at least this long (rounded up a little, so that one URL is
+    # stable for a while and browsers and CDNs can cache it).
+    signed_url_ttl_seconds: int = 24 * 3600
+    # Per-token limits on expensive operations, per minute; 0 turns a limit off.
+    uploads_per_minute: int = 120
+    image_searches_per_minute: int = 60
+    # `hub demo` keeps the local development token here (admin role, development only).
+    dev_token_file: Path = PROJECT_ROOT / ".local" / "dev-token"
 
     graphiql: bool | None = None
     max_page_size: int = 100
@@ -137,4 +149,19 @@ class Settings(BaseSettings):
             self.introspection = development
         if not 1 <= self.max_page_size <= 1000:
             raise ValueError(f"max_page_size must be between 1 and 1000, not {self.max_page_size}")
+        if self.signed_url_ttl_seconds < 60:
+            raise ValueError("signed_url_ttl_seconds must be at least 60")
         return self
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe to serve in production (empty in development)."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if self.signing_secret == DEVELOPMENT_SIGNING_SECRET:
+            problems.append("HUB_SIGNING_SECRET is the development default; set a long "
+                            "random value")
+        elif len(self.signing_secret) < MIN_SECRET_LENGTH:
+            problems.append(f"HUB_SIGNING_SECRET is shorter than {MIN_SECRET_LENGTH} "
+                            "characters")
+        return problems

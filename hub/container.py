@@ -4,7 +4,10 @@ for the API, the worker and the CLI alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from hub.auth.rate_limit import Expensive, Limit, RateLimiter
+from hub.auth.tokens import TokenStore
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
 from hub.catalog.vision import AssetVision, VisionModels
@@ -37,6 +40,8 @@ class HubServices:
     visual_search: VisualSearch
     webhooks: WebhookStore
     dispatcher: WebhookDispatcher
+    tokens: TokenStore
+    rate_limiter: RateLimiter
 
     @classmethod
     def create(cls, stores: Stores) -> HubServices:
@@ -62,4 +67,9 @@ class HubServices:
         return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner,
                    vision=vision,
                    visual_search=VisualSearch(library=library, vision=vision, models=models),
-                   webhooks=webhooks, dispatcher=dispatcher)
+                   webhooks=webhooks, dispatcher=dispatcher, tokens=TokenStore(stores.db),
+                   rate_limiter=RateLimiter(stores.db, {
+                       Expensive.UPLOAD: Limit(settings.uploads_per_minute, timedelta(minutes=1)),
+                       Expensive.IMAGE_SEARCH: Limit(settings.image_searches_per_minute,
+                                             timedelta(minutes=1)),
+                   }))

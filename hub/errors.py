@@ -10,6 +10,7 @@ masked INTERNAL error. Clients switch on the code, never on the message.
     ├── Forbidden              FORBIDDEN
     ├── PayloadTooLarge        PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
+    ├── RateLimited            RATE_LIMITED  (too many expensive requests; retry later)
     └── Unavailable            UNAVAILABLE   (a store is down; retry later)
 """
 
@@ -26,6 +27,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    RATE_LIMITED = "RATE_LIMITED"
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
     # Raised by the GraphQL engine itself, before any resolver runs.
@@ -66,6 +68,10 @@ class PayloadTooLarge(HubError):
 
 class UnsupportedMediaType(HubError):
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class RateLimited(HubError):
+    code = ErrorCode.RATE_LIMITED
 
 
 class Unavailable(HubError):

@@ -5,6 +5,7 @@ so runs never see each other's data."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -12,15 +13,19 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
 from hub.app import create_app
+from hub.auth.roles import Role
+from hub.auth.tokens import TokenStore
 from hub.config import JobSettings, Settings
 from hub.servers.stack import LocalStack
 from hub.vision.settings import VisionSettings
@@ -44,31 +49,16 @@ class GraphQLResult:
         return self.extensions["storeCalls"]
 
 
-class LiveHub:
-    """A hub served by uvicorn in a background thread; tests talk to it over HTTP only."""
+class ApiClient:
+    """GraphQL and HTTP calls to a hub as one token holder (or anonymously, with None)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url
+        self.token = token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url, timeout=30, headers=headers)
 
-    def start(self) -> LiveHub:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the hub did not start; see the log above")
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+    def close(self) -> None:
         self.http.close()
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResult:
@@ -103,6 +93,83 @@ class LiveHub:
         return result.data
 
 
+class LiveHub(ApiClient):
+    """A hub served by uvicorn in a background thread; tests talk to it over HTTP only, by
+    default with an admin token of their own (`client()` gives other token holders)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        super().__init__(f"http://127.0.0.1:{self.port}",
+                         issue_token(settings, Role.ADMIN, "tests: admin"))
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveHub:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the hub did not start; see the log above")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.close()
+
+    def client(self, token: str | None) -> ApiClient:
+        """Another caller of this hub: a token's holder, or anonymous with None. Close it."""
+        return ApiClient(self.url, token)
+
+
+class Callers:
+    """Other callers of a hub for one test, closed when the test ends."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+        self.made: list[ApiClient] = []
+
+    def anonymous(self) -> ApiClient:
+        return self.with_secret(None)
+
+    def with_role(self, role: Role, label: str,
+                  expires_in: timedelta | None = None) -> ApiClient:
+        return self.with_secret(issue_token(self.hub.settings, role, label, expires_in))
+
+    def with_secret(self, secret: str | None) -> ApiClient:
+        client = self.hub.client(secret)
+        self.made.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.made:
+            client.close()
+
+
+def issue_token(
+    settings: Settings, role: Role, label: str, expires_in: timedelta | None = None
+) -> str:
+    """A new token's secret, made the way `hub tokens create` makes it."""
+
+    async def create() -> str:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url,
+                                                                    tz_aware=True)
+        try:
+            tokens = TokenStore(client[settings.mongo_database])
+            issued = await tokens.create(role=role, label=label, expires_in=expires_in)
+            return issued.secret
+        finally:
+            await client.close()
+
+    # A thread of its own: Playwright's sync API keeps an event loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, create()).result()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -123,7 +190,8 @@ def hub_settings(
 ) -> Iterator[Settings]:
     run_id = uuid.uuid4().hex[:10]
     settings = base_settings.model_copy(update={
-        "data_dir": tmp_path_factory.mktemp("hub-data"),
+        "data_dir": (data_dir := tmp_path_factory.mktemp("hub-data")),
+        "dev_token_file": data_dir / "dev-token",
         "mongo_database": f"hub_test_{run_id}",
         "es_index_prefix": f"hub-test-{run_id}",
         "outbox_drain_interval_seconds": 0.5,
@@ -151,6 +219,13 @@ def hub(hub_settings: Settings) -> Iterator[LiveHub]:
     live.stop()
 
 
+@pytest.fixture
+def callers(hub: LiveHub) -> Iterator[Callers]:
+    made = Callers(hub)
+    yield made
+    made.close()
+
+
 def hub_environment(settings: Settings) -> dict[str, str]:
     """Environment for a `hub` subprocess that works on this test run's data."""
     return {
@@ -158,6 +233,7 @@ def hub_environment(settings: Settings) -> dict[str, str]:
         "HUB_MONGO_DATABASE": settings.mongo_database,
         "HUB_ES_INDEX_PREFIX": settings.es_index_prefix,
         "HUB_DATA_DIR": str(settings.data_dir),
+        "HUB_DEV_TOKEN_FILE": str(settings.dev_token_file),
         "HUB_JOBS__BATCH_SIZE": str(settings.jobs.batch_size),
         "HUB_JOBS__LEASE_SECONDS": str(settings.jobs.lease_seconds),
         "HUB_JOBS__POLL_SECONDS": str(settings.jobs.poll_seconds),

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from test_vision import photo, wait_for_embedding
 
+from hub.auth.roles import Role
+
 import media_samples as samples
-from conftest import LiveHub
+from conftest import Callers, LiveHub, issue_token
 from test_media_uploads import CREATE_PRODUCT, upload
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,20 +37,55 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, hub: LiveHub) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def signed_out(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser profile: no token stored yet."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.goto(hub.url + "/")
     yield opened
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+@pytest.fixture
+def page(signed_out, hub: LiveHub) -> object:  # type: ignore[no-untyped-def]
+    """The page opened through the sign-in link `hub demo` prints, with an admin token."""
+    signed_out.goto(f"{hub.url}/#token={hub.token}")
+    return signed_out
+
+
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_the_page_asks_for_a_token_and_signs_in_with_it(
+    signed_out, hub: LiveHub, callers: Callers  # type: ignore[no-untyped-def]
+) -> None:
+    from playwright.sync_api import expect
+
+    upload(hub, samples.coffee_jpeg("sign-in"), "sign-in.jpg")
+    reader = issue_token(hub.settings, Role.READER, "Ana (webshop)")
+    signed_out.goto(hub.url + "/")
+    dialog = signed_out.get_by_test_id("sign-in")
+    expect(dialog).to_be_visible()
+    expect(signed_out.get_by_test_id("asset-card")).to_have_count(0)
+
+    signed_out.get_by_label("API token", exact=True).fill("hub_wrong")
+    signed_out.get_by_test_id("sign-in-submit").click()
+    expect(signed_out.get_by_test_id("sign-in-reason")).to_contain_text("not known")
+    shot(signed_out, "00-sign-in")
+
+    signed_out.get_by_label("API token", exact=True).fill(reader)
+    signed_out.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(signed_out.get_by_test_id("session-who")).to_have_text("Ana (webshop) · reader")
+    expect(signed_out.get_by_test_id("asset-card").first).to_be_visible()
+    assert "token" not in signed_out.url
+
+    signed_out.get_by_test_id("sign-out").click()
+    expect(dialog).to_be_visible()
 
 
 def test_a_merchandiser_uploads_searches_and_finds_similar_images(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hub.config import Settings
 
-from conftest import LiveHub, hub_environment
+from conftest import Callers, LiveHub, hub_environment
 
 
 def run_hub(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
@@ -34,7 +34,7 @@ def test_services_up_is_idempotent(hub_settings: Settings) -> None:
 
 
 def test_demo_loads_a_catalog_once_and_the_api_serves_it(
-    hub: LiveHub, hub_settings: Settings
+    hub: LiveHub, hub_settings: Settings, callers: Callers
 ) -> None:
     first = run_hub("demo", settings=hub_settings)
     second = run_hub("demo", settings=hub_settings)
@@ -42,6 +42,11 @@ def test_demo_loads_a_catalog_once_and_the_api_serves_it(
     assert first.returncode == 0, first.stderr
     assert "10 products created" in first.stdout
     assert "0 products created, 10 already there" in second.stdout
+    token = dev_token(first.stdout)
+    assert dev_token(second.stdout) == token, "the same development token every time"
+    assert f"/#token={token}" in first.stdout, "a link that signs the page in"
+    developer = callers.with_secret(token)
+    assert developer.ok("{ viewer { role label } }")["viewer"]["role"] == "ADMIN"
     sofa = hub.ok('{ product(sku: "SOFA-001") { name attributes '
                   'mainImage { width height renditions { preset } } } }')["product"]
     assert sofa["name"] == "Oslo Three-Seat Sofa"
@@ -51,6 +56,37 @@ def test_demo_loads_a_catalog_once_and_the_api_serves_it(
     assert len(sofa["mainImage"]["renditions"]) == 7, "renditions made before demo returns"
     found = hub.ok('{ products(filter: {text: "cafe chair rose"}) { edges { node { sku } } } }')
     assert found["products"]["edges"][0]["node"]["sku"] == "CHAIR-010"
+
+
+def dev_token(output: str) -> str:
+    lines = output.splitlines()
+    return next(lines[n + 1].strip() for n, line in enumerate(lines)
+                if line.startswith("development token"))
+
+
+def test_tokens_are_made_listed_and_revoked_from_the_command_line(
+    hub_settings: Settings, callers: Callers
+) -> None:
+    created = run_hub("tokens", "create", "--role", "reader", "--label", "webshop",
+                      "--expires-days", "30", "--json", settings=hub_settings)
+    assert created.returncode == 0, created.stderr
+    token = json.loads(created.stdout)
+    webshop = callers.with_secret(token["secret"])
+    assert webshop.ok("{ viewer { label role } }")["viewer"] == {"label": "webshop",
+                                                                "role": "READER"}
+
+    listed = run_hub("tokens", "list", "--json", settings=hub_settings)
+    table = run_hub("tokens", "list", settings=hub_settings)
+    revoked = run_hub("tokens", "revoke", token["id"], settings=hub_settings)
+    unknown = run_hub("tokens", "revoke", "tok_nope", settings=hub_settings)
+
+    mine = next(t for t in json.loads(listed.stdout) if t["id"] == token["id"])
+    assert mine["role"] == "reader" and mine["expires_at"] is not None
+    assert token["secret"] not in listed.stdout and "sha256" not in listed.stdout
+    assert "webshop" in table.stdout and token["hint"] in table.stdout
+    assert revoked.returncode == 0 and f"revoked {token['id']}" in revoked.stdout
+    assert webshop.graphql("{ viewer { id } }").codes == ["UNAUTHENTICATED"]
+    assert unknown.returncode == 1 and "no token" in unknown.stderr
 
 
 def test_schema_command_prints_the_sdl(hub_settings: Settings) -> None:

@@ -116,16 +116,16 @@ def test_originals_and_renditions_are_delivered_with_cache_headers(hub: LiveHub)
     assert etag == f'"{asset["sha256"]}"'
     assert httpx.get(asset["originalUrl"], headers={"If-None-Match": etag}).status_code == 304
 
-    part = httpx.get(f"{hub.url}/assets/{asset['id']}/original",
+    part = hub.http.get(f"/assets/{asset['id']}/original",
                      headers={"Range": "bytes=100-199"})
     assert part.status_code == 206
     assert part.content == content[100:200]
     assert part.headers["content-range"] == f"bytes 100-199/{len(content)}"
 
-    missing = httpx.get(f"{hub.url}/assets/{asset['id']}/renditions/no-such-preset")
+    missing = hub.http.get(f"/assets/{asset['id']}/renditions/no-such-preset")
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert httpx.get(f"{hub.url}/media/{'0' * 64}.jpg").status_code == 404
+    assert hub.http.get(f"/media/{'0' * 64}.jpg").status_code == 404
 
 
 def test_a_replaced_file_becomes_a_new_version_and_the_old_one_is_kept(
@@ -212,7 +212,7 @@ def test_signed_transforms_render_once_and_refuse_tampering(hub: LiveHub) -> Non
     tampered = httpx.get(url.replace("w=300", "w=3000"))
     assert tampered.status_code == 403
     assert tampered.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    unsigned = httpx.get(f"{hub.url}/assets/{asset['id']}/transform?w=100")
+    unsigned = hub.http.get(f"/assets/{asset['id']}/transform?w=100")
     assert unsigned.status_code == 403
     too_big = hub.graphql(query, {"id": asset["id"], "t": {"width": 5000}})
     assert too_big.codes == ["BAD_USER_INPUT"]
@@ -244,7 +244,7 @@ def test_a_page_of_products_with_media_costs_the_same_for_2_and_50(
     assert len(large.data["products"]["edges"]) == 50
     assert all(len(e["node"]["assets"]) == 2 for e in large.data["products"]["edges"])
     assert small.store_calls == large.store_calls
-    assert large.store_calls["mongo"] == 0
+    assert large.store_calls["mongo"] == 1, "the token check; the page itself is read from ES"
 
 
 def test_a_focal_point_steers_cover_crops(hub: LiveHub) -> None:

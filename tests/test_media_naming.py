@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 from PIL import Image
 
 from hub.config import Settings
@@ -38,9 +37,9 @@ def test_a_conventional_file_name_links_the_upload(hub: LiveHub, sku_prefix: str
 def test_the_streaming_endpoint_reports_why_a_file_stayed_unlinked(
     hub: LiveHub, sku_prefix: str
 ) -> None:
-    unknown = httpx.post(f"{hub.url}/uploads", content=image(3),
+    unknown = hub.http.post("/uploads", content=image(3),
                          params={"filename": f"{sku_prefix}-NOPE_main_1.jpg"}).json()
-    odd = httpx.post(f"{hub.url}/uploads", content=image(4),
+    odd = hub.http.post("/uploads", content=image(4),
                      params={"filename": "holiday photo.jpg"}).json()
 
     assert unknown["products"] == [] and "no product with SKU" in unknown["unlinkedReason"]

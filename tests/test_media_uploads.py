@@ -116,7 +116,7 @@ def test_exif_orientation_is_applied_to_facts_and_renditions(hub: LiveHub) -> No
 
     assert (asset["width"], asset["height"]) == (200, 300)
     thumbnail = wait_for_renditions(hub, asset["id"], 1)
-    rendered = httpx.get(f"{hub.url}/assets/{asset['id']}/renditions/thumbnail")
+    rendered = hub.http.get(f"/assets/{asset['id']}/renditions/thumbnail")
     width, height = Image.open(io.BytesIO(rendered.content)).size
     assert height > width
     assert thumbnail["id"] == asset["id"]
@@ -126,8 +126,8 @@ def test_transparency_is_kept_in_webp_and_flattened_on_white_in_jpeg(hub: LiveHu
     asset = upload(hub, samples.transparent_png(), "swatch.png")
     assert asset["hasAlpha"] is True
 
-    webp = httpx.get(f"{hub.url}/assets/{asset['id']}/renditions/thumbnail")
-    jpeg = httpx.get(f"{hub.url}/assets/{asset['id']}/renditions/social")
+    webp = hub.http.get(f"/assets/{asset['id']}/renditions/thumbnail")
+    jpeg = hub.http.get(f"/assets/{asset['id']}/renditions/social")
 
     assert Image.open(io.BytesIO(webp.content)).mode == "RGBA"
     corner = Image.open(io.BytesIO(jpeg.content)).convert("RGB").getpixel((0, 0))
@@ -169,7 +169,7 @@ def test_large_files_stream_through_the_plain_upload_endpoint(
         for start in range(0, len(content), 4096):
             yield content[start:start + 4096]
 
-    response = httpx.post(f"{hub.url}/uploads", params={"filename": "demo.mp4", "sku": sku},
+    response = hub.http.post("/uploads", params={"filename": "demo.mp4", "sku": sku},
                           content=body())
 
     assert response.status_code == 201, response.text
@@ -178,7 +178,7 @@ def test_large_files_stream_through_the_plain_upload_endpoint(
         "VIDEO", len(content), True)
     asset = hub.ok(ASSET, {"id": created["id"]})["asset"]
     assert asset["products"] == [{"sku": sku}] and asset["durationSeconds"] == 3.0
-    again = httpx.post(f"{hub.url}/uploads", params={"filename": "demo.mp4"}, content=content)
+    again = hub.http.post("/uploads", params={"filename": "demo.mp4"}, content=content)
     assert again.status_code == 200 and again.json()["id"] == created["id"]
 
 
@@ -217,7 +217,7 @@ def test_an_upload_over_the_size_limit_is_refused_while_streaming(
     limited = LiveHub(small).start()
     try:
         content = samples.mp4_video(frames=5) + b"\x00" * 200_000
-        response = httpx.post(f"{limited.url}/uploads", params={"filename": "big.mp4"},
+        response = limited.http.post("/uploads", params={"filename": "big.mp4"},
                               content=content)
         multipart = limited.upload(UPLOAD, {}, content, "big.mp4")
         huge = limited.upload(UPLOAD, {}, content * 8, "huge.mp4")  # past the whole-body limit

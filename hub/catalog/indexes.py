@@ -14,6 +14,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "products": [IndexModel([("sku", ASCENDING)], unique=True, name="sku_unique")],
     "assets": [IndexModel([("sha256", ASCENDING)], unique=True, name="sha256_unique")],
     "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
+    "api_tokens": [IndexModel([("secret_sha256", ASCENDING)], unique=True,
+                              name="secret_unique")],
+    "rate_limit_hits": [IndexModel([("key", ASCENDING), ("at", ASCENDING)], name="key_at")],
 }
 
 

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from hub.config import Settings
 from hub.graphql.audit.resolvers import AuditQueries
+from hub.graphql.auth.resolvers import AuthMutations, AuthQueries
 from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
 from hub.graphql.core.errors import ErrorCodes
@@ -27,9 +28,9 @@ from hub.graphql.search.resolvers import SearchMutations, SearchQueries
 from hub.graphql.webhooks.resolvers import WebhookMutations, WebhookQueries
 
 Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries,
-                             AuditQueries, WebhookQueries))
+                             AuditQueries, WebhookQueries, AuthQueries))
 Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations, SearchMutations,
-                                    JobMutations, WebhookMutations))
+                                    JobMutations, WebhookMutations, AuthMutations))
 
 
 class HubSchema(strawberry.Schema):

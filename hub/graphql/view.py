@@ -9,6 +9,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from hub.auth.credentials import Credentials
 from hub.errors import ErrorCode
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
@@ -58,4 +59,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             visual_search=services.visual_search,
             webhooks=services.webhooks,
             media_loaders=MediaLoaders(services.catalog),
+            credentials=Credentials(request.headers.get("authorization"), services.tokens),
+            tokens=services.tokens,
+            rate_limiter=services.rate_limiter,
         )

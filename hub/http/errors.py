@@ -15,6 +15,7 @@ HTTP_STATUS = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
 }
 

@@ -1,5 +1,8 @@
 """Media delivery: content-addressed blobs, an asset's current original, named renditions
-(made on demand when missing) and signed on-demand transforms."""
+(made on demand when missing) and on-demand transforms.
+
+Every route needs a signed URL from the API or a reader token; transforms need a signature
+even with a token, so nobody makes the hub render arbitrary variants by editing a URL."""
 
 from __future__ import annotations
 
@@ -11,11 +14,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.catalog.library import MediaLibrary
-from hub.errors import BadUserInput, Forbidden, NotFound
-from hub.http.urls import CONTENT_TYPES, transform_message
+from hub.errors import BadUserInput, NotFound
+from hub.http.access import authorize_media
+from hub.http.urls import CONTENT_TYPES
 from hub.media.delivery import blob_response
 from hub.media.renditions import Transform
-from hub.media.signing import verify
 
 _BLOB_NAME = re.compile(r"(?P<sha256>[0-9a-f]{64})\.(?P<extension>[a-z0-9]{2,5})")
 
@@ -26,7 +29,9 @@ def _library(request: Request) -> MediaLibrary:
 
 
 async def blob(request: Request) -> Response:
-    """`/media/<sha256>.<ext>`: the bytes never change for this URL, so it is cached forever."""
+    """`/media/<sha256>.<ext>`: the bytes never change for this URL, so it is cached as long
+    as the grant lasts."""
+    grant = await authorize_media(request)
     match = _BLOB_NAME.fullmatch(request.path_params["name"])
     library = _library(request)
     if match is None or match["extension"] not in CONTENT_TYPES:
@@ -35,31 +40,37 @@ async def blob(request: Request) -> Response:
     if not await library.storage.exists(sha256):
         raise NotFound("no such media file")
     return blob_response(request, library.storage.local_path(sha256), etag=sha256,
-                         content_type=CONTENT_TYPES[match["extension"]], immutable=True)
+                         content_type=CONTENT_TYPES[match["extension"]],
+                         cache_control=grant.cache_control(immutable=True))
 
 
 async def original(request: Request) -> Response:
     """`/assets/<id>/original`: whatever the current version is, revalidated by ETag."""
+    grant = await authorize_media(request)
     library = _library(request)
     asset = await library.get_asset(request.path_params["asset_id"])
     if asset is None:
         raise NotFound("no such asset")
     return blob_response(request, library.storage.local_path(asset.sha256), etag=asset.sha256,
-                         content_type=asset.content_type, immutable=False,
+                         content_type=asset.content_type,
+                         cache_control=grant.cache_control(immutable=False),
                          filename=asset.filename)
 
 
 async def rendition(request: Request) -> Response:
     """`/assets/<id>/renditions/<preset>`: made now if the background worker has not yet."""
+    grant = await authorize_media(request)
     library = _library(request)
     made = await library.rendition(request.path_params["asset_id"],
                                    request.path_params["preset"])
     return blob_response(request, library.storage.local_path(made.sha256), etag=made.sha256,
-                         content_type=made.content_type, immutable=False)
+                         content_type=made.content_type,
+                         cache_control=grant.cache_control(immutable=False))
 
 
 async def transform(request: Request) -> Response:
-    """`/assets/<id>/transform?w=&h=&fit=&fmt=&q=&fx=&fy=&sig=`: only signed URLs render."""
+    """`/assets/<id>/transform?w=&h=&fit=&fmt=&q=&fx=&fy=&exp=&sig=`: signed URLs only."""
+    grant = await authorize_media(request, signature_required=True)
     library = _library(request)
     asset_id = request.path_params["asset_id"]
     query = request.query_params
@@ -68,13 +79,9 @@ async def transform(request: Request) -> Response:
         format=query.get("fmt", "webp"), quality=_int(query, "q"),
         focal_x=_float(query, "fx"), focal_y=_float(query, "fy"),
     ).validate()
-    secret = library.settings.signing_secret
-    if not verify(secret, transform_message(asset_id, parsed), query.get("sig", "")):
-        raise Forbidden("the transform URL is not signed or was changed; ask the API for "
-                        "Asset.url(transform: ...)")
     path, content_type = await library.transform(asset_id, parsed)
     return blob_response(request, path, etag=path.name, content_type=content_type,
-                         immutable=True)
+                         cache_control=grant.cache_control(immutable=True))
 
 
 def _int(query: QueryParams, name: str) -> int | None:

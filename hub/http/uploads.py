@@ -10,11 +10,14 @@ from starlette.routing import Route
 
 from hub.catalog.library import MediaLibrary
 from hub.errors import BadUserInput
+from hub.http.access import authorize_upload
 from hub.models.product import AssetRole
 
 
 async def upload(request: Request) -> JSONResponse:
-    """Query parameters: filename (required), sku, role, position, tags (comma-separated)."""
+    """Query parameters: filename (required), sku, role, position, tags (comma-separated).
+    Needs an editor token."""
+    await authorize_upload(request)
     library: MediaLibrary = request.app.state.services.library
     query = request.query_params
     role = query.get("role")

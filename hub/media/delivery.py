@@ -1,5 +1,5 @@
 """HTTP responses for blobs: strong ETags, conditional GET, Range (via Starlette's FileResponse)
-and caching headers; content-addressed URLs are cached forever."""
+and the caching headers the caller decides on."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "public, max-age=60, must-revalidate"
-
 
 def blob_response(
     request: Request,
@@ -18,14 +15,14 @@ def blob_response(
     *,
     etag: str,
     content_type: str,
-    immutable: bool,
+    cache_control: str,
     filename: str | None = None,
 ) -> Response:
     """Serve a stored file; 304 when the client's If-None-Match already names this content."""
     quoted = f'"{etag}"'
     headers = {
         "ETag": quoted,
-        "Cache-Control": IMMUTABLE if immutable else REVALIDATE,
+        "Cache-Control": cache_control,
         "X-Content-Type-Options": "nosniff",
         # Media is never a document of this origin: no scripts even if a browser renders it.
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",

@@ -4,11 +4,14 @@
 //   #/jobs             background jobs
 // The asset panel (<aside>) opens over any of them.
 
+import { gql } from '/static/graphql.js';
 import { createGrid } from '/static/grid.js';
 import { createJobsView } from '/static/jobs.js';
+import { VIEWER } from '/static/operations.js';
 import { createPanel, productHash } from '/static/panel.js';
 import { createProductView } from '/static/product.js';
 import { createSearch } from '/static/search.js';
+import { adoptTokenFromLocation, currentToken, forgetToken, saveToken } from '/static/session.js';
 import { createUploader } from '/static/upload.js';
 
 const $ = (id) => {
@@ -178,8 +181,57 @@ document.addEventListener('keydown', (event) => {
   panel.close();
 });
 
+// --- session -------------------------------------------------------------------------------
+
+const signIn = $('sign-in');
+
+function askForToken(reason) {
+  $('sign-in-reason').textContent = reason || '';
+  if (!signIn.open) signIn.showModal();
+  $('sign-in-token').focus();
+}
+
+$('sign-in-form').addEventListener('submit', (event) => {
+  const token = $('sign-in-token').value.trim();
+  if (!token) {
+    event.preventDefault();
+    return;
+  }
+  saveToken(token);
+  location.reload(); // every view starts again, signed in
+});
+signIn.addEventListener('cancel', (event) => event.preventDefault()); // nothing works without one
+$('sign-out').addEventListener('click', () => {
+  forgetToken();
+  location.reload();
+});
+window.addEventListener('hub:unauthenticated', (event) => askForToken(event.detail));
+
+/** Who the token belongs to, shown in the header; false when the hub refuses it. */
+async function checkSession() {
+  try {
+    const { viewer } = await gql(VIEWER);
+    $('session-who').textContent = `${viewer.label} · ${viewer.role.toLowerCase()}`;
+    $('sign-out').hidden = false;
+    return true;
+  } catch (error) {
+    if (error.code !== 'UNAUTHENTICATED') throw error;
+    return false;
+  }
+}
+
 // --- start ---------------------------------------------------------------------------------
 
-route({ force: true, focus: false });
-grid.browse(null);
-search.refreshFacets();
+async function start() {
+  if (!currentToken()) {
+    askForToken('');
+    return;
+  }
+  if (!(await checkSession())) return; // the dialog is open, saying why
+  route({ force: true, focus: false });
+  grid.browse(null);
+  search.refreshFacets();
+}
+
+adoptTokenFromLocation();
+start();

@@ -1,6 +1,10 @@
 // The one way the page talks to the hub: POST /graphql, as JSON or (for files) as a GraphQL
-// multipart request. Failures become a GraphQLRequestError whose `code` is the first error's
-// `extensions.code`, or NETWORK_ERROR / BAD_RESPONSE / HTTP_<status> when there is no GraphQL error.
+// multipart request, with the session's token. Failures become a GraphQLRequestError whose `code`
+// is the first error's `extensions.code`, or NETWORK_ERROR / BAD_RESPONSE / HTTP_<status> when
+// there is no GraphQL error. An UNAUTHENTICATED answer also fires `hub:unauthenticated` on
+// window, so the page can ask for a token.
+
+import { authHeaders } from '/static/session.js';
 
 const ENDPOINT = '/graphql';
 
@@ -36,6 +40,9 @@ function interpret(status, text) {
   const errors = Array.isArray(payload?.errors) ? payload.errors : [];
   if (errors.length > 0) {
     const [first] = errors;
+    if (first?.extensions?.code === 'UNAUTHENTICATED') {
+      window.dispatchEvent(new CustomEvent('hub:unauthenticated', { detail: first.message }));
+    }
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
     throw new GraphQLRequestError(`${first?.message ?? 'Unknown error'}${more}`, {
       code: first?.extensions?.code ?? (status >= 400 ? `HTTP_${status}` : 'UNKNOWN'),
@@ -60,7 +67,7 @@ export async function gql(query, variables = {}, { signal } = {}) {
   try {
     response = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() },
       body: JSON.stringify({ query, variables }),
       credentials: 'same-origin',
       signal,
@@ -108,6 +115,7 @@ export function gqlUpload(query, variables, files, { onProgress, signal } = {}) 
     const xhr = new XMLHttpRequest();
     xhr.open('POST', ENDPOINT);
     xhr.setRequestHeader('Accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => {
       onProgress?.({ loaded: event.loaded, total: event.lengthComputable ? event.total : 0, sent: false });
     };

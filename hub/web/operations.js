@@ -161,3 +161,9 @@ export const CANCEL_JOB = `
 mutation CancelJob($id: ID!) {
   cancelJob(id: $id) { id state cancelRequested }
 }`;
+
+/** Who the page's token belongs to (shown in the header). */
+export const VIEWER = `
+query Viewer {
+  viewer { label role }
+}`;

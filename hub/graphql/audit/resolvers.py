@@ -7,6 +7,7 @@ import strawberry
 from hub.catalog.audit import AuditedAsset as AuditedAssetModel
 from hub.catalog.audit import run_audit
 from hub.graphql.core.context import Info
+from hub.graphql.core.permissions import IsReader
 
 
 @strawberry.type
@@ -59,7 +60,8 @@ class MediaAudit:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(description="What keeps the catalog from looking right in every channel. "
+    @strawberry.field(permission_classes=[IsReader],
+                      description="What keeps the catalog from looking right in every channel. "
                       "Lists hold at most `limit` entries; the counts are complete.")
     async def media_audit(self, info: Info, limit: int = 100) -> MediaAudit:
         library = info.context.library

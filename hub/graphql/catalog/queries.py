@@ -14,12 +14,14 @@ from hub.graphql.catalog.types import (
 )
 from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import OrderDirection, PageInfo, check_page_size
+from hub.graphql.core.permissions import IsReader
 from hub.indexing.search import ProductQuery
 
 
 @strawberry.type
 class CatalogQueries:
-    @strawberry.field(description="One product by id or by SKU (give exactly one); null if none.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="One product by id or by SKU (give exactly one); null if none.")
     async def product(
         self, info: Info, id: strawberry.ID | None = None, sku: str | None = None
     ) -> Product | None:
@@ -30,7 +32,8 @@ class CatalogQueries:
                        else loaders.product_by_sku.load(str(sku)))
         return Product.from_model(found) if found else None
 
-    @strawberry.field(description="Products, newest first unless ordered otherwise.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="Products, newest first unless ordered otherwise.")
     async def products(
         self,
         info: Info,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from hub.auth.credentials import Credentials
+from hub.auth.rate_limit import Expensive, RateLimiter
+from hub.auth.tokens import TokenStore
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
 from hub.catalog.vision import AssetVision
@@ -16,6 +20,7 @@ from hub.catalog.visual_search import VisualSearch
 from hub.config import Settings
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.media.dataloaders import MediaLoaders
+from hub.http.urls import MediaUrls
 from hub.jobs.service import JobService
 from hub.webhooks.store import WebhookStore
 
@@ -33,13 +38,22 @@ class HubContext:
     visual_search: VisualSearch
     webhooks: WebhookStore
     media_loaders: MediaLoaders
+    credentials: Credentials
+    tokens: TokenStore
+    rate_limiter: RateLimiter
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    @cached_property
+    def media_urls(self) -> MediaUrls:
+        """Signed media URLs, absolute to where this request reached the hub."""
+        return MediaUrls(base=str(self.request.base_url).rstrip("/"),
+                         secret=self.settings.signing_secret,
+                         ttl_seconds=self.settings.signed_url_ttl_seconds)
 
 
-    @property
-    def base_url(self) -> str:
-        """Where this request reached the hub, for absolute media URLs."""
-        return str(self.request.base_url).rstrip("/")
+    async def count_expensive(self, action: Expensive) -> None:
+        """Count an expensive operation against the request's token (RATE_LIMITED past it)."""
+        token = await self.credentials.token()
+        await self.rate_limiter.hit(action, token.id)
 
 
 Info = StrawberryInfo[HubContext, None]

@@ -6,6 +6,7 @@ import strawberry
 
 from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import check_page_size
+from hub.graphql.core.permissions import IsAdmin, IsReader
 from hub.graphql.jobs.types import Job
 from hub.graphql.media.filters import asset_query
 from hub.graphql.media.types import AssetFilter
@@ -19,12 +20,14 @@ async def _job(info: Info, job: JobModel) -> Job:
 
 @strawberry.type
 class JobQueries:
-    @strawberry.field(description="A job with its progress; null if there is none.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="A job with its progress; null if there is none.")
     async def job(self, info: Info, id: strawberry.ID) -> Job | None:
         found = await info.context.jobs.store.get(str(id))
         return await _job(info, found) if found else None
 
-    @strawberry.field(description="Recent jobs, newest first.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="Recent jobs, newest first.")
     async def jobs(
         self, info: Info, state: JobState | None = None, first: int | None = 20
     ) -> list[Job]:
@@ -34,7 +37,8 @@ class JobQueries:
 
 @strawberry.type
 class JobMutations:
-    @strawberry.mutation(description="Label the selected images with the vision model "
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Label the selected images with the vision model "
                          "(suggestions: source AUTO, accepted false).")
     async def start_auto_tag_job(
         self, info: Info, filter: AssetFilter | None = None, only_untagged: bool | None = True
@@ -43,14 +47,17 @@ class JobMutations:
                                                      only_untagged=only_untagged is not False)
         return await _job(info, job)
 
-    @strawberry.mutation(description="Make the selected assets' renditions anew.")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Make the selected assets' renditions anew.")
     async def start_rerender_job(self, info: Info, filter: AssetFilter | None = None) -> Job:
         return await _job(info, await info.context.jobs.start_rerender(asset_query(filter)))
 
-    @strawberry.mutation(description="Rebuild the search indexes from MongoDB (no downtime).")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Rebuild the search indexes from MongoDB (no downtime).")
     async def start_reindex_job(self, info: Info) -> Job:
         return await _job(info, await info.context.jobs.start_reindex())
 
-    @strawberry.mutation(description="Stop a job; items already done stay done.")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Stop a job; items already done stay done.")
     async def cancel_job(self, info: Info, id: strawberry.ID) -> Job:
         return await _job(info, await info.context.jobs.cancel(str(id)))

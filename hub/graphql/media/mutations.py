@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.file_uploads import Upload
 
+from hub.auth.rate_limit import Expensive
 from hub.graphql.core.context import Info
+from hub.graphql.core.permissions import IsAdmin, IsEditor
 from hub.graphql.media.types import Asset
 from hub.graphql.media.types import FocalPoint as FocalPointInput
 from hub.media.storage import CHUNK_SIZE
@@ -29,7 +31,8 @@ async def upload_chunks(upload: Upload) -> AsyncIterator[bytes]:
 
 @strawberry.type
 class MediaMutations:
-    @strawberry.mutation(description="Upload a file; the same bytes again return the existing "
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Upload a file; the same bytes again return the existing "
                          "asset. With a SKU it is linked (first image: MAIN, else by kind).")
     async def upload_asset(
         self,
@@ -39,24 +42,29 @@ class MediaMutations:
         role: AssetRole | None = None,
         tags: list[str] | None = None,
     ) -> Asset:
+        await info.context.count_expensive(Expensive.UPLOAD)
         result = await info.context.library.ingest(
             upload_chunks(file), filename=getattr(file, "filename", None), sku=sku, role=role,
             tags=tags,
         )
         return Asset(model=result.asset)
 
-    @strawberry.mutation(description="Upload a new version of the file; the old one is kept.")
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Upload a new version of the file; the old one is kept.")
     async def replace_asset_file(self, info: Info, id: strawberry.ID, file: Upload) -> Asset:
+        await info.context.count_expensive(Expensive.UPLOAD)
         asset = await info.context.library.replace_file(
             str(id), upload_chunks(file), filename=getattr(file, "filename", None))
         return Asset(model=asset)
 
-    @strawberry.mutation(description="Delete an asset, its links and every unused file.")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Delete an asset, its links and every unused file.")
     async def delete_asset(self, info: Info, id: strawberry.ID) -> bool:
         await info.context.library.delete_asset(str(id))
         return True
 
-    @strawberry.mutation(description="Link an asset to a product (or move it) in a role, at a "
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Link an asset to a product (or move it) in a role, at a "
                          "1-based position (default: last).")
     async def link_asset(
         self, info: Info, asset_id: strawberry.ID, sku: str, role: AssetRole,
@@ -67,14 +75,16 @@ class MediaMutations:
         product = await info.context.catalog.link_asset(str(asset_id), sku, role, position)
         return Product.from_model(product)
 
-    @strawberry.mutation(description="Remove an asset's link to a product.")
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Remove an asset's link to a product.")
     async def unlink_asset(self, info: Info, asset_id: strawberry.ID, sku: str) -> ProductType:
         from hub.graphql.catalog.types import Product
 
         product = await info.context.catalog.unlink_asset(str(asset_id), sku)
         return Product.from_model(product)
 
-    @strawberry.mutation(description="Set (or with null, clear) the point cover crops keep in "
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Set (or with null, clear) the point cover crops keep in "
                          "view; renditions are made anew.")
     async def set_asset_focal_point(
         self, info: Info, id: strawberry.ID, focal_point: FocalPointInput | None
@@ -82,7 +92,8 @@ class MediaMutations:
         point = FocalPoint(x=focal_point.x, y=focal_point.y) if focal_point else None
         return Asset(model=await info.context.library.set_focal_point(str(id), point))
 
-    @strawberry.mutation(description="Add manual tags and remove tags by label.")
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Add manual tags and remove tags by label.")
     async def tag_asset(
         self, info: Info, id: strawberry.ID, add: list[str] | None = None,
         remove: list[str] | None = None,

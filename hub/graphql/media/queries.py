@@ -6,6 +6,7 @@ import strawberry
 
 from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import PageInfo, check_page_size
+from hub.graphql.core.permissions import IsReader
 from hub.graphql.media.filters import asset_query
 from hub.graphql.media.types import (
     Asset,
@@ -19,12 +20,14 @@ from hub.graphql.media.types import (
 
 @strawberry.type
 class MediaQueries:
-    @strawberry.field(description="One asset by id; null if there is none.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="One asset by id; null if there is none.")
     async def asset(self, info: Info, id: strawberry.ID) -> Asset | None:
         found = await info.context.media_loaders.asset_by_id.load(str(id))
         return Asset(model=found) if found else None
 
-    @strawberry.field(description="Assets, newest first unless ordered otherwise.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="Assets, newest first unless ordered otherwise.")
     async def assets(
         self,
         info: Info,
@@ -44,6 +47,7 @@ class MediaQueries:
             total_count=page.total_count,
         )
 
-    @strawberry.field(description="The renditions made for every image, by sales channel.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="The renditions made for every image, by sales channel.")
     def rendition_presets(self, info: Info) -> list[RenditionPreset]:
         return [RenditionPreset.from_preset(p) for p in info.context.library.presets.values()]

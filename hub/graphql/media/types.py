@@ -10,7 +10,7 @@ import strawberry
 
 from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import OrderDirection, PageInfo
-from hub.http.urls import blob_url, transform_url
+from hub.http.urls import MediaUrls
 from hub.indexing.asset_search import AssetOrderField
 from hub.media.renditions import Preset, Transform
 from hub.models.asset import Asset as AssetModel
@@ -67,11 +67,11 @@ class Rendition:
     url: str
 
     @classmethod
-    def from_model(cls, rendition: RenditionModel, base_url: str) -> Rendition:
+    def from_model(cls, rendition: RenditionModel, urls: MediaUrls) -> Rendition:
         return cls(preset=rendition.preset, width=rendition.width, height=rendition.height,
                    format=rendition.format, content_type=rendition.content_type,
                    byte_size=rendition.byte_size,
-                   url=blob_url(base_url, rendition.sha256, rendition.content_type))
+                   url=urls.blob(rendition.sha256, rendition.content_type))
 
 
 @strawberry.type
@@ -225,16 +225,17 @@ class Asset:
 
     @strawberry.field
     def renditions(self, info: Info) -> list[Rendition]:
-        return [Rendition.from_model(r, info.context.base_url) for r in self.model.renditions]
+        return [Rendition.from_model(r, info.context.media_urls) for r in self.model.renditions]
 
     @strawberry.field(description="The rendition of one preset, null until it has been made.")
     def rendition(self, info: Info, preset: str) -> Rendition | None:
         found = next((r for r in self.model.renditions if r.preset == preset), None)
-        return Rendition.from_model(found, info.context.base_url) if found else None
+        return Rendition.from_model(found, info.context.media_urls) if found else None
 
-    @strawberry.field(description="The current original; this URL never changes its bytes.")
+    @strawberry.field(description="A signed URL of the current original (its bytes never change), "
+                      "valid for at least the signed URL lifetime.")
     def original_url(self, info: Info) -> str:
-        return blob_url(info.context.base_url, self.model.sha256, self.model.content_type)
+        return info.context.media_urls.blob(self.model.sha256, self.model.content_type)
 
     @strawberry.field(description="A signed URL of an on-demand transform of this image.")
     def url(self, info: Info, transform: ImageTransform) -> str:
@@ -244,8 +245,7 @@ class Asset:
             format=transform.format.value, quality=transform.quality,
             focal_x=focal.x if focal else None, focal_y=focal.y if focal else None,
         ).validate()
-        return transform_url(info.context.base_url, self.model.id, parsed,
-                             info.context.settings.signing_secret)
+        return info.context.media_urls.transform(self.model.id, parsed)
 
     @strawberry.field
     def version(self) -> int:
@@ -256,7 +256,7 @@ class Asset:
         return [AssetVersion(version=v.version, filename=v.filename,
                              content_type=v.content_type, byte_size=v.byte_size,
                              sha256=v.sha256, replaced_at=v.replaced_at,
-                             url=blob_url(info.context.base_url, v.sha256, v.content_type))
+                             url=info.context.media_urls.blob(v.sha256, v.content_type))
                 for v in self.model.versions]
 
     @strawberry.field(description="Near-duplicates: copies (close perceptual hash) or images "

@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
+from hub.auth.rate_limit import Expensive
 from hub.catalog.visual_search import SearchMode
 from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import check_page_size
+from hub.graphql.core.permissions import IsEditor, IsReader
 from hub.graphql.media.filters import asset_query
 from hub.graphql.media.mutations import upload_chunks
 from hub.graphql.media.types import Asset, AssetFilter
@@ -17,7 +19,8 @@ from hub.indexing.asset_search import AssetQuery
 
 @strawberry.type
 class SearchQueries:
-    @strawberry.field(description="Assets matching words (KEYWORD), meaning (SEMANTIC: the "
+    @strawberry.field(permission_classes=[IsReader],
+                      description="Assets matching words (KEYWORD), meaning (SEMANTIC: the "
                       "vision model's text vector) or both fused (HYBRID), best first.")
     async def search_assets(
         self,
@@ -33,7 +36,8 @@ class SearchQueries:
                                                      query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
 
-    @strawberry.field(description="Assets that look like this one, copies of it first.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="Assets that look like this one, copies of it first.")
     async def similar_assets(
         self, info: Info, asset_id: strawberry.ID, first: int | None = 10,
         filter: AssetFilter | None = None,
@@ -43,7 +47,8 @@ class SearchQueries:
                                                         query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
 
-    @strawberry.field(description="How many selected assets have each kind and each tag.")
+    @strawberry.field(permission_classes=[IsReader],
+                      description="How many selected assets have each kind and each tag.")
     async def asset_facets(
         self, info: Info, query: str | None = None, filter: AssetFilter | None = None
     ) -> AssetFacets:
@@ -60,18 +65,21 @@ class SearchQueries:
 
 @strawberry.type
 class SearchMutations:
-    @strawberry.mutation(description="Assets that look like an uploaded image; the image is "
+    @strawberry.mutation(permission_classes=[IsReader],
+                         description="Assets that look like an uploaded image; the image is "
                          "not stored.")
     async def search_by_image(
         self, info: Info, file: Upload, first: int | None = 10,
         filter: AssetFilter | None = None,
     ) -> list[AssetHit]:
         first = check_page_size(first, info.context.settings.max_page_size, default=10)
+        await info.context.count_expensive(Expensive.IMAGE_SEARCH)
         hits = await info.context.visual_search.by_image(upload_chunks(file), first=first,
                                                          query=asset_query(filter))
         return [AssetHit.from_scored(hit) for hit in hits]
 
-    @strawberry.mutation(description="Accept the vision model's suggested tags (all, or the "
+    @strawberry.mutation(permission_classes=[IsEditor],
+                         description="Accept the vision model's suggested tags (all, or the "
                          "labels given).")
     async def accept_suggested_tags(
         self, info: Info, id: strawberry.ID, labels: list[str] | None = None

@@ -9,6 +9,7 @@ import strawberry
 
 from hub.errors import BadUserInput, NotFound
 from hub.graphql.core.context import Info
+from hub.graphql.core.permissions import IsAdmin
 from hub.webhooks.store import DeliveryStatus, Subscription, WebhookEvent
 
 strawberry.enum(WebhookEvent, name="WebhookEvent", description=(
@@ -60,14 +61,15 @@ class CreatedWebhook:
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field
+    @strawberry.field(permission_classes=[IsAdmin])
     async def webhooks(self, info: Info) -> list[Webhook]:
         return [Webhook.from_model(s) for s in await info.context.webhooks.all_subscriptions()]
 
 
 @strawberry.type
 class WebhookMutations:
-    @strawberry.mutation(description="Send the given events to a URL (POST, JSON, signed).")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Send the given events to a URL (POST, JSON, signed).")
     async def create_webhook(self, info: Info, url: str,
                              events: list[WebhookEvent]) -> CreatedWebhook:
         parsed = urlparse(url)
@@ -79,7 +81,8 @@ class WebhookMutations:
         return CreatedWebhook(webhook=Webhook.from_model(subscription),
                               secret=subscription.secret)
 
-    @strawberry.mutation(description="Stop sending to a webhook and forget its deliveries.")
+    @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Stop sending to a webhook and forget its deliveries.")
     async def delete_webhook(self, info: Info, id: strawberry.ID) -> bool:
         if not await info.context.webhooks.unsubscribe(str(id)):
             raise NotFound(f"no webhook with id {id!r}", id=str(id))
