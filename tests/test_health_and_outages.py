@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from hub.auth.roles import Role
 from hub.config import Settings
 from hub.servers.stack import LocalStack
 
-from conftest import LiveHub, free_port
+from conftest import LiveHub, free_port, hub_environment, issue_token
 
 CREATE = "mutation($input: ProductInput!) { createProduct(input: $input) { id sku name } }"
 BY_ID = "query($id: ID!) { product(id: $id) { id sku name } }"
@@ -152,3 +158,67 @@ def test_mongodb_stopped_answers_unavailable_quickly_and_recovers(
     assert health.status_code == 503 and health.json()["mongo"]["status"] == "down"
     assert health.json()["elasticsearch"]["status"] == "up"
     assert again.data["createProduct"]["sku"] == f"{sku_prefix}-M"
+
+
+def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """`hub serve` as its own process on this run's data, ready when /healthz answers."""
+    process = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+                               env=hub_environment(settings), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, "hub serve exited"
+        assert time.monotonic() < deadline, "hub serve did not become healthy"
+        time.sleep(0.2)
+
+
+def test_a_hub_killed_during_an_upload_leaves_nothing_half_visible_and_the_retry_works(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    """SIGKILL while the body is streaming in: no asset, no blob; the next start clears the
+    staging file, and uploading the same file again succeeds once."""
+    from media_samples import mp4_video
+
+    content = mp4_video(frames=8) + sku_prefix.encode()  # bytes of this test's own
+    token = issue_token(hub_settings, Role.EDITOR, "killed upload")
+    port = free_port()
+    blobs = set((hub_settings.data_dir / "blobs").rglob("*"))
+    server = serve(hub_settings, port)
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as connection:
+            connection.sendall(
+                f"POST /uploads?filename={sku_prefix}.mp4 HTTP/1.1\r\nHost: hub\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Length: {len(content)}\r\n\r\n"
+                .encode() + content[:len(content) // 2])
+            staging = hub_settings.data_dir / "staging"
+            deadline = time.monotonic() + 10
+            while not any(staging.iterdir()):
+                assert time.monotonic() < deadline, "the upload never reached staging"
+                time.sleep(0.05)
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+        half_visible = hub.ok('query($q: String!) { assets(filter: {text: $q}) { totalCount } }',
+                              {"q": sku_prefix})
+
+        server = serve(hub_settings, port)  # a restart clears what the killed one staged
+        staged_after_restart = list((hub_settings.data_dir / "staging").iterdir())
+        retry = httpx.post(f"http://127.0.0.1:{port}/uploads",
+                           params={"filename": f"{sku_prefix}.mp4"}, content=content,
+                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+    assert half_visible["assets"]["totalCount"] == 0
+    assert staged_after_restart == []
+    assert retry.status_code == 201, retry.text
+    new_blobs = set((hub_settings.data_dir / "blobs").rglob("*")) - blobs
+    assert retry.json()["sha256"] in {path.name for path in new_blobs}
+    found = hub.ok('query($q: String!) { assets(filter: {text: $q}) { totalCount } }',
+                   {"q": sku_prefix})
+    assert found["assets"]["totalCount"] == 1
