@@ -60,6 +60,33 @@ def test_documents_beyond_the_limits_are_refused_before_running(hub: LiveHub) ->
     assert too_long.extensions["storeCalls"] == {"mongo": 0, "elasticsearch": 0}
 
 
+def test_a_document_that_would_resolve_too_much_is_refused_before_running(
+    hub: LiveHub,
+) -> None:
+    """Each level is allowed on its own; together 100 products x assets x their products x
+    their assets x renditions would be about a million objects."""
+    nested = """
+    query($first: Int) { products(first: $first) { edges { node { sku
+      assets { asset { products { assets { asset { renditions { url } } } } } } } } } }
+    """
+    page = """
+    query($first: Int) { products(first: $first) { edges { node { sku name
+      mainImage { id width height blurhash renditions { preset url width height } }
+      assets { role position asset { id filename renditions { preset url } } } } } } }
+    """
+
+    refused = hub.graphql(nested, {"first": 100})
+    small = hub.graphql(nested, {"first": 1})
+    product_page = hub.graphql(page, {"first": 50})
+
+    assert refused.codes == ["GRAPHQL_VALIDATION_FAILED"] and refused.data is None
+    assert refused.errors[0]["extensions"]["cost"] > refused.errors[0]["extensions"]["maxCost"]
+    assert "smaller pages" in refused.errors[0]["message"]
+    assert refused.extensions["storeCalls"] == {"mongo": 0, "elasticsearch": 0}
+    assert not small.errors, "the same shape with a small page runs"
+    assert not product_page.errors, "a product page of 50 with media is well within the limit"
+
+
 def test_introspection_follows_the_environment(hub_settings) -> None:  # type: ignore[no-untyped-def]
     from conftest import free_port
 

@@ -19,6 +19,7 @@ from hub.graphql.audit.resolvers import AuditQueries
 from hub.graphql.auth.resolvers import AuthMutations, AuthQueries
 from hub.graphql.catalog.mutations import CatalogMutations
 from hub.graphql.catalog.queries import CatalogQueries
+from hub.graphql.core.cost import QueryCostLimiter
 from hub.graphql.core.errors import ErrorCodes
 from hub.graphql.core.store_calls import StoreCallsReport
 from hub.graphql.jobs.resolvers import JobMutations, JobQueries
@@ -46,6 +47,7 @@ def build_schema(settings: Settings) -> HubSchema:
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+        partial(QueryCostLimiter, max_cost=settings.max_query_cost),
         StoreCallsReport,
         ErrorCodes,
     ]
