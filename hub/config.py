@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     max_aliases: int = 100
     max_query_tokens: int = 10_000
     # Estimated fields a document may resolve (page sizes times nested lists; see
-    # hub/graphql/core/cost.py): a page of 50 products with media and renditions is ~25,000.
+    # hub/graphql/core/cost.py): a page of 50 products with media and renditions is ~15,000.
     max_query_cost: int = 50_000
     # Schema introspection (GraphiQL, codegen); off by default in production.
     introspection: bool | None = None
