@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench install browser services services-down services-status demo serve worker lint schema
+.PHONY: run test bench load install browser services services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
@@ -50,6 +50,10 @@ worker: services
 # Every benchmark against its baseline in the same run; prints a table, writes bench/results.json.
 bench: services
 	$(BIN)/python bench/run.py --size full
+
+# A bounded load test of a real `hub serve` (60 s, 20 clients); writes bench/load-results.json.
+load: services
+	$(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check hub tests bench

@@ -218,6 +218,37 @@ def test_signed_transforms_render_once_and_refuse_tampering(hub: LiveHub) -> Non
     assert too_big.codes == ["BAD_USER_INPUT"]
 
 
+def test_a_srcset_offers_each_width_in_the_best_format_the_browser_accepts(
+    hub: LiveHub,
+) -> None:
+    photo = upload(hub, samples.astronaut_jpeg("srcset"), "srcset.jpg")  # 512 x 512
+    clear = upload(hub, samples.transparent_png(), "clear.png")
+    video = upload(hub, samples.mp4_video(frames=3), "srcset.mp4")
+    query = """
+    query($id: ID!, $widths: [Int!]) { asset(id: $id) { width height aspectRatio
+      srcSet(widths: $widths) } }
+    """
+
+    srcset = hub.ok(query, {"id": photo["id"]})["asset"]["srcSet"]
+    candidates = [candidate.rsplit(" ", 1) for candidate in srcset.split(", ")]
+    assert [descriptor for _, descriptor in candidates] == ["320w", "512w"], "never upscaled"
+    url_320 = candidates[0][0]
+    avif = httpx.get(url_320, headers={"Accept": "image/avif,image/webp,*/*"})
+    webp = httpx.get(url_320, headers={"Accept": "image/webp,*/*"})
+    old = httpx.get(url_320, headers={"Accept": "*/*"})
+    assert avif.headers["content-type"] == "image/avif" and avif.headers["vary"] == "Accept"
+    assert webp.headers["content-type"] == "image/webp"
+    assert old.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(old.content)).size == (320, 320)
+    clear_srcset = hub.ok(query, {"id": clear["id"], "widths": [8]})["asset"]["srcSet"]
+    transparent = httpx.get(clear_srcset.rsplit(" ", 1)[0], headers={"Accept": "*/*"})
+    assert transparent.headers["content-type"] == "image/png", "transparency kept"
+    assert hub.ok(query, {"id": video["id"]})["asset"]["srcSet"] is None
+    too_many = hub.graphql(query, {"id": photo["id"], "widths": list(range(100, 1500, 100))})
+    too_wide = hub.graphql(query, {"id": photo["id"], "widths": [5000]})
+    assert too_many.codes == ["BAD_USER_INPUT"] and too_wide.codes == ["BAD_USER_INPUT"]
+
+
 def test_a_page_of_products_with_media_costs_the_same_for_2_and_50(
     hub: LiveHub, sku_prefix: str
 ) -> None:

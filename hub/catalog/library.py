@@ -446,11 +446,15 @@ class MediaLibrary:
                                preset=preset)
         return found
 
-    async def transform(self, asset_id: str, transform: Transform) -> tuple[Path, str]:
-        """An on-demand transform, rendered once and then served from the blob store."""
+    async def transform(
+        self, asset_id: str, transform: Transform, *, accept: str = ""
+    ) -> tuple[Path, str]:
+        """An on-demand transform, rendered once and then served from the blob store; an AUTO
+        format becomes the best one `accept` (the client's Accept header) allows."""
         asset = await self.get_required(asset_id)
         if asset.kind is not AssetKind.IMAGE:
             raise BadUserInput("only images can be transformed", id=asset_id)
+        transform = transform.negotiated(accept, has_alpha=bool(asset.facts.has_alpha))
         key = f"{asset.sha256}:{transform.key()}"
         cached = await self.transforms.get(key)
         if cached is None or not await self.storage.exists(cached.sha256):

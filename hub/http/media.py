@@ -18,7 +18,7 @@ from hub.errors import BadUserInput, NotFound
 from hub.http.access import authorize_media
 from hub.http.urls import CONTENT_TYPES
 from hub.media.delivery import blob_response
-from hub.media.renditions import Transform
+from hub.media.renditions import AUTO_FORMAT, Transform
 
 _BLOB_NAME = re.compile(r"(?P<sha256>[0-9a-f]{64})\.(?P<extension>[a-z0-9]{2,5})")
 
@@ -79,9 +79,11 @@ async def transform(request: Request) -> Response:
         format=query.get("fmt", "webp"), quality=_int(query, "q"),
         focal_x=_float(query, "fx"), focal_y=_float(query, "fy"),
     ).validate()
-    path, content_type = await library.transform(asset_id, parsed)
+    path, content_type = await library.transform(asset_id, parsed,
+                                                 accept=request.headers.get("accept", ""))
     return blob_response(request, path, etag=path.name, content_type=content_type,
-                         cache_control=grant.cache_control(immutable=True))
+                         cache_control=grant.cache_control(immutable=True),
+                         vary_accept=parsed.format == AUTO_FORMAT)
 
 
 def _int(query: QueryParams, name: str) -> int | None:

@@ -17,8 +17,10 @@ def blob_response(
     content_type: str,
     cache_control: str,
     filename: str | None = None,
+    vary_accept: bool = False,
 ) -> Response:
-    """Serve a stored file; 304 when the client's If-None-Match already names this content."""
+    """Serve a stored file; 304 when the client's If-None-Match already names this content.
+    `vary_accept` tells caches that the bytes depend on the Accept header (format AUTO)."""
     quoted = f'"{etag}"'
     headers = {
         "ETag": quoted,
@@ -27,6 +29,8 @@ def blob_response(
         # Media is never a document of this origin: no scripts even if a browser renders it.
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     }
+    if vary_accept:
+        headers["Vary"] = "Accept"
     if_none_match = request.headers.get("if-none-match", "")
     if quoted in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*":
         return Response(status_code=304, headers=headers)

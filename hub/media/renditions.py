@@ -24,6 +24,8 @@ from hub.media.heif import enable_heif
 
 FITS = ("contain", "cover", "pad")
 FORMATS = ("jpeg", "png", "webp", "avif")
+# A transform may leave the format to delivery: the best one the client's Accept header names.
+AUTO_FORMAT = "auto"
 CONTENT_TYPES = {
     "jpeg": "image/jpeg",
     "png": "image/png",
@@ -213,9 +215,10 @@ class Transform:
             raise BadUserInput(f"fit must be one of {', '.join(FITS)}", field="fit", value=fit)
         format_ = self.format.lower() if isinstance(self.format, str) else self.format
         format_ = "jpeg" if format_ == "jpg" else format_
-        if format_ not in FORMATS:
+        if format_ not in (*FORMATS, AUTO_FORMAT):
             raise BadUserInput(
-                f"format must be one of {', '.join(FORMATS)}", field="format", value=format_
+                f"format must be one of {', '.join((*FORMATS, AUTO_FORMAT))}", field="format",
+                value=format_,
             )
         quality = self.quality
         if quality is not None and (not _is_int(quality) or not 1 <= quality <= 100):
@@ -242,9 +245,23 @@ class Transform:
             self,
             fit=fit,
             format=format_,
-            quality=DEFAULT_QUALITY[format_] if quality is None else quality,
+            quality=DEFAULT_QUALITY.get(format_) if quality is None else quality,
             background=_canonical_colour(self.background),
         )
+
+    def negotiated(self, accept: str, *, has_alpha: bool) -> Transform:
+        """An AUTO format made concrete for one client: AVIF or WebP when its Accept header
+        names them, else PNG for images with transparency and JPEG for the rest."""
+        if self.format != AUTO_FORMAT:
+            return self
+        accepted = accept.lower()
+        if "image/avif" in accepted:
+            chosen = "avif"
+        elif "image/webp" in accepted:
+            chosen = "webp"
+        else:
+            chosen = "png" if has_alpha else "jpeg"
+        return replace(self, format=chosen).validate()
 
     def key(self) -> str:
         """Canonical cache key: transforms that render the same bytes get the same key (defaults
@@ -266,6 +283,26 @@ class Transform:
         if fit == "pad" or transform.format == "jpeg":
             parts.append(f"bg={transform.background.lstrip('#')}")
         return ",".join(parts)
+
+
+DEFAULT_SRCSET_WIDTHS = (320, 640, 960, 1280, 1920)
+MAX_SRCSET_WIDTHS = 12
+
+
+def srcset_widths(requested: Sequence[int] | None, original_width: int) -> list[int]:
+    """The widths of a responsive image set: those asked for (bounded), never wider than the
+    original, which closes the list when some asked for were wider."""
+    widths = list(DEFAULT_SRCSET_WIDTHS if requested is None else requested)
+    if not 1 <= len(widths) <= MAX_SRCSET_WIDTHS:
+        raise BadUserInput(f"give 1 to {MAX_SRCSET_WIDTHS} widths", field="widths")
+    for width in widths:
+        if not 1 <= width <= TRANSFORM_MAX_SIDE:
+            raise BadUserInput(f"widths must be from 1 to {TRANSFORM_MAX_SIDE}",
+                               field="widths", value=width)
+    fitting = sorted({width for width in widths if width <= original_width})
+    if len(fitting) < len(set(widths)) and original_width not in fitting:
+        fitting.append(min(original_width, TRANSFORM_MAX_SIDE))
+    return fitting
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from hub.graphql.core.context import Info
 from hub.graphql.core.pagination import OrderDirection, PageInfo
 from hub.http.urls import MediaUrls
 from hub.indexing.asset_search import AssetOrderField
-from hub.media.renditions import Preset, Transform
+from hub.media.renditions import Preset, Transform, srcset_widths
 from hub.models.asset import Asset as AssetModel
 from hub.models.asset import AssetKind, TagSource
 from hub.models.asset import Rendition as RenditionModel
@@ -40,6 +40,9 @@ class ImageFormat(Enum):
     PNG = "png"
     WEBP = "webp"
     AVIF = "avif"
+    AUTO = strawberry.enum_value("auto", description="Chosen at delivery from the request's "
+                                 "Accept header: AVIF, else WebP, else PNG (transparent images) "
+                                 "or JPEG; answered with `Vary: Accept`.")
 
 
 @strawberry.type
@@ -246,6 +249,22 @@ class Asset:
             focal_x=focal.x if focal else None, focal_y=focal.y if focal else None,
         ).validate()
         return info.context.media_urls.transform(self.model.id, parsed)
+
+    @strawberry.field(description="A ready `srcset`: signed transform URLs, one per width "
+                      "(default 320, 640, 960, 1280, 1920; never wider than the original). "
+                      "Null for assets that are not images.")
+    def src_set(self, info: Info, widths: list[int] | None = None,
+                format: ImageFormat | None = ImageFormat.AUTO,
+                quality: int | None = None) -> str | None:
+        if self.model.kind is not AssetKind.IMAGE or not self.model.facts.width:
+            return None
+        candidates = []
+        for width in srcset_widths(widths, self.model.facts.width):
+            transform = Transform(width=width, format=(format or ImageFormat.AUTO).value,
+                                  quality=quality).validate()
+            candidates.append(f"{info.context.media_urls.transform(self.model.id, transform)} "
+                              f"{width}w")
+        return ", ".join(candidates)
 
     @strawberry.field
     def version(self) -> int:
