@@ -94,6 +94,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / ".local" / "data"
     max_upload_bytes: int = 2 * 1024**3
+    # A GraphQL request sent as JSON (not a multipart upload) is read into memory up to this.
+    max_json_body_bytes: int = 8 * 1024**2
     max_image_pixels: int = 100_000_000
     # Rendition presets (TOML); the default file ships with the hub.
     presets_file: Path | None = None

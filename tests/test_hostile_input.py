@@ -5,6 +5,7 @@ coded error, nothing is stored, and the hub keeps serving."""
 from __future__ import annotations
 
 import io
+import json
 
 from PIL import Image
 
@@ -23,6 +24,23 @@ def gif(variant: str) -> bytes:
     out = io.BytesIO()
     Image.new("P", (40, 30), 3).save(out, "GIF", comment=variant.encode())
     return out.getvalue()
+
+
+def multipart(
+    *, operations: bytes, files_map: bytes = b'{"0": ["variables.file"]}',
+    filename: bytes = b"photo.jpg", content: bytes = b"",
+) -> tuple[bytes, dict[str, str]]:
+    """A GraphQL multipart request written byte by byte, as a broken or hostile client might."""
+    def part(disposition: bytes, body: bytes) -> bytes:
+        return b"--BOUNDARY\r\nContent-Disposition: form-data; " + disposition + b"\r\n\r\n" \
+            + body + b"\r\n"
+
+    body = (part(b'name="operations"', operations) + part(b'name="map"', files_map)
+            + part(b'name="0"; filename="' + filename + b'"', content) + b"--BOUNDARY--\r\n")
+    return body, {"content-type": "multipart/form-data; boundary=BOUNDARY"}
+
+
+UPLOAD_OPERATIONS = json.dumps({"query": UPLOAD, "variables": {"file": None}}).encode()
 
 
 def test_an_image_that_is_also_another_format_is_refused_and_nothing_is_kept(
@@ -75,3 +93,80 @@ def test_camera_photos_with_padding_or_extra_pictures_after_the_image_are_accept
         assert answer.data is not None
         asset = answer.data["uploadAsset"]
         assert (asset["kind"], asset["width"], asset["height"]) == ("IMAGE", 512, 512)
+
+
+def test_text_that_is_not_utf8_is_refused_with_a_code_and_nothing_is_stored(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    photo = samples.coffee_jpeg(sku_prefix)
+    bad_operations, headers = multipart(
+        operations=UPLOAD_OPERATIONS.replace(b'"file": null', b'"file": null, "x": "\xc3\x28"'),
+        content=photo)
+    bad_filename, _ = multipart(operations=UPLOAD_OPERATIONS, filename=b"caf\xe9.jpg",
+                                content=photo)
+    nul_filename, _ = multipart(operations=UPLOAD_OPERATIONS, filename=b"a\x00b.jpg",
+                                content=photo)
+    assets_before = hub.ok(COUNT_ASSETS)["assets"]["totalCount"]
+    blobs_before = blob_files(hub_settings)
+
+    not_utf8 = [
+        hub.http.post("/graphql", headers={"content-type": "application/json"},
+                      content=b'{"query": "{ __typename }", "variables": {"a": "\xff"}}'),
+        hub.http.post("/graphql", content=bad_operations, headers=headers),
+        hub.http.post("/graphql", content=bad_filename, headers=headers),
+        hub.http.post("/uploads?filename=caf%E9.jpg", content=photo),
+    ]
+    control_characters = [  # httpx would escape a NUL in a file name: sent raw here
+        hub.http.post("/graphql", content=nul_filename, headers=headers).json()["errors"],
+        hub.http.post("/uploads", params={"filename": "a\x00b.jpg"},
+                      content=photo).json()["errors"],
+        *(hub.upload(UPLOAD, {}, photo, name).errors
+          for name in ["photo\x1b[31m.jpg", "photo\u202egpj.exe"]),
+    ]
+
+    for response in not_utf8:
+        assert response.status_code == 400, response.text
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "not valid UTF-8" in error["message"], error["message"]
+    for errors in control_characters:
+        assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT", errors
+        assert errors[0]["extensions"]["field"] == "filename"
+    assert hub.ok(COUNT_ASSETS)["assets"]["totalCount"] == assets_before
+    assert blob_files(hub_settings) == blobs_before
+    assert staged_files(hub_settings) == []
+    accented = hub.upload(UPLOAD, {}, photo, "crème brûlée.jpg")
+    assert accented.data and accented.data["uploadAsset"]["filename"] == "crème brûlée.jpg"
+
+
+def test_json_a_lenient_parser_would_choke_on_is_refused_with_a_code(hub: LiveHub) -> None:
+    query = b'{"query": "query($a: JSON) { __typename }", "variables": {"a": %s}}'
+    bodies = [
+        ("NaN", query % b"NaN"),
+        ("half a surrogate pair", query % b'"\\ud800"'),
+        ("deeper than 64 levels", query % (b"[" * 100 + b"]" * 100)),
+        ("deeper than 64 levels", query % (b"[" * 100_000 + b"]" * 100_000)),  # past recursion
+        ("must be an object", b'"just a string"'),
+        ("not JSON", b'{"query": '),
+    ]
+    oversized = b'{"query": "{ __typename }", "variables": {"a": "%s"}}' % (b"x" * 9 * 1024**2)
+    file_map_elsewhere, headers = multipart(operations=UPLOAD_OPERATIONS,
+                                            files_map=b'{"0": ["variables.file.deeper"]}')
+
+    answers = [(reason, hub.http.post("/graphql", content=body,
+                                      headers={"content-type": "application/json"}))
+               for reason, body in bodies]
+    too_large = hub.http.post("/graphql", content=oversized,
+                              headers={"content-type": "application/json"})
+    bad_map = hub.http.post("/graphql", content=file_map_elsewhere, headers=headers)
+
+    for reason, response in answers:
+        assert response.status_code == 400, (reason, response.text)
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert reason in error["message"], error["message"]
+    assert too_large.status_code == 413
+    assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert bad_map.status_code == 400
+    assert bad_map.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert hub.ok("{ __typename }") == {"__typename": "Query"}

@@ -79,7 +79,9 @@ def _check_value(value: Any, *, path: str, depth: int) -> None:
 
 MAX_FILENAME_LENGTH = 255
 MAX_TAG_LENGTH = 64
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1) and the bidirectional overrides that show "photo\\u202egpj.exe"
+# as "photoexe.jpg".
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_filename(filename: str | None) -> str:
