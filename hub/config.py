@@ -94,6 +94,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / ".local" / "data"
     max_upload_bytes: int = 2 * 1024**3
+    # Limits on a product's free-form `attributes` (a JSON object): levels of nesting, size as
+    # compact JSON, and keys at all levels together. Checked before anything is written.
+    max_attributes_depth: int = 8
+    max_attributes_bytes: int = 32 * 1024
+    max_attributes_keys: int = 1_000
     # A GraphQL request sent as JSON (not a multipart upload) is read into memory up to this.
     max_json_body_bytes: int = 8 * 1024**2
     max_image_pixels: int = 100_000_000

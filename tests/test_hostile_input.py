@@ -14,6 +14,7 @@ from hub.config import Settings
 import media_samples as samples
 from conftest import LiveHub
 from test_media_uploads import COUNT_ASSETS, UPLOAD, blob_files
+from test_products import BY_ID, CREATE, LIST_BY_SKUS, UPDATE
 
 
 def staged_files(settings: Settings) -> list[str]:
@@ -170,3 +171,45 @@ def test_json_a_lenient_parser_would_choke_on_is_refused_with_a_code(hub: LiveHu
     assert bad_map.status_code == 400
     assert bad_map.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert hub.ok("{ __typename }") == {"__typename": "Query"}
+
+
+def nested(levels: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": 1}
+    for _ in range(levels - 1):
+        value = {"inner": value}
+    return value
+
+
+def test_attributes_too_deep_too_large_or_unstorable_are_refused_and_nothing_is_written(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    depth, keys = hub_settings.max_attributes_depth, hub_settings.max_attributes_keys
+    kept = hub.ok(CREATE, {"input": {"sku": f"{sku_prefix}-KEPT", "name": "Kept",
+                                     "attributes": {"color": "oak"}}})["createProduct"]
+    cases = [
+        (nested(depth + 2), f"nests deeper than {depth} levels"),
+        ({f"k{n}": n for n in range(keys + 1)}, f"{keys + 1} keys"),
+        ({"story": "x" * hub_settings.max_attributes_bytes}, "bytes as JSON"),
+        ({"code": "a\u0000b"}, "NUL"),
+        ({"serial": 10**30}, "beyond 64 bits"),
+    ]
+
+    created = [hub.graphql(CREATE, {"input": {"sku": f"{sku_prefix}-{n}", "name": "x",
+                                              "attributes": attributes}})
+               for n, (attributes, _) in enumerate(cases)]
+    updated = [hub.graphql(UPDATE, {"id": kept["id"], "input": {"attributes": attributes}})
+               for attributes, _ in cases]
+    named = hub.graphql(CREATE, {"input": {"sku": f"{sku_prefix}-NAME", "name": "a\u0000b"}})
+
+    for (_, reason), create, update in zip(cases, created, updated, strict=True):
+        for answer in (create, update):
+            assert answer.codes == ["BAD_USER_INPUT"], (reason, answer.errors)
+            assert answer.errors[0]["extensions"]["field"] == "attributes"
+            assert reason in answer.errors[0]["message"], answer.errors[0]["message"]
+    assert named.codes == ["BAD_USER_INPUT"]
+    assert named.errors[0]["extensions"]["field"] == "name"
+    skus = [f"{sku_prefix}-{n}" for n in range(len(cases))] + [f"{sku_prefix}-NAME"]
+    assert hub.ok(LIST_BY_SKUS, {"skus": skus})["products"]["totalCount"] == 0
+    assert hub.ok(BY_ID, {"id": kept["id"]})["product"]["attributes"] == {"color": "oak"}
+    at_the_limits = {"specs": nested(depth - 1), **{f"k{n}": n for n in range(keys - 10)}}
+    assert hub.ok(UPDATE, {"id": kept["id"], "input": {"attributes": at_the_limits}})
