@@ -94,6 +94,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / ".local" / "data"
     max_upload_bytes: int = 2 * 1024**3
+    # A request body must keep coming: a pause longer than the idle timeout, or a body not
+    # complete by the deadline, ends the request with 408 REQUEST_TIMEOUT (nothing is kept).
+    upload_idle_timeout_seconds: float = 30.0
+    upload_deadline_seconds: float = 3600.0
     # Limits on a product's free-form `attributes` (a JSON object): levels of nesting, size as
     # compact JSON, and keys at all levels together. Checked before anything is written.
     max_attributes_depth: int = 8

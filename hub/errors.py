@@ -11,6 +11,9 @@ masked INTERNAL error. Clients switch on the code, never on the message.
     ├── PayloadTooLarge        PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
     └── Unavailable            UNAVAILABLE   (a store is down; retry later)
+
+REQUEST_TIMEOUT has no exception of its own: the HTTP layer answers it (status 408) when a
+request body stalls or misses its deadline, before any service runs.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     UNAVAILABLE = "UNAVAILABLE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INTERNAL = "INTERNAL"
     # Raised by the GraphQL engine itself, before any resolver runs.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import select
+import socket
+import time
+from typing import Any
 
 from PIL import Image
 
@@ -213,3 +217,72 @@ def test_attributes_too_deep_too_large_or_unstorable_are_refused_and_nothing_is_
     assert hub.ok(BY_ID, {"id": kept["id"]})["product"]["attributes"] == {"color": "oak"}
     at_the_limits = {"specs": nested(depth - 1), **{f"k{n}": n for n in range(keys - 10)}}
     assert hub.ok(UPDATE, {"id": kept["id"], "input": {"attributes": at_the_limits}})
+
+
+def send_slowly(live: LiveHub, head: bytes, pieces: list[tuple[bytes, float]]) -> tuple[int, Any]:
+    """Send a request's head, then body pieces each followed by a pause, over a raw socket (an
+    HTTP client would not stall on purpose); stop sending once an answer comes. Returns the
+    answer's status and JSON body."""
+    with socket.create_connection(("127.0.0.1", live.port), timeout=15) as connection:
+        connection.sendall(head)
+        for piece, pause in pieces:
+            connection.sendall(piece)
+            answered, _, _ = select.select([connection], [], [], pause)
+            if answered:
+                break
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    status_line, _, rest = received.partition(b"\r\n")
+    return int(status_line.split()[1]), json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+def request_head(live: LiveHub, target: str, content_type: str, length: int) -> bytes:
+    authorization = live.http.headers.get("Authorization")
+    lines = [f"POST {target} HTTP/1.1", f"Host: 127.0.0.1:{live.port}",
+             f"Content-Type: {content_type}", f"Content-Length: {length}",
+             *([f"Authorization: {authorization}"] if authorization else [])]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_a_client_that_stalls_or_trickles_its_upload_is_cut_off_and_nothing_is_kept(
+    hub_settings: Settings, sku_prefix: str
+) -> None:
+    impatient = hub_settings.model_copy(update={"upload_idle_timeout_seconds": 0.5,
+                                                "upload_deadline_seconds": 2.0})
+    photo = samples.astronaut_jpeg(sku_prefix)  # 68 kB: 14 s at 100 bytes per 0.2 s
+    form, form_headers = multipart(operations=UPLOAD_OPERATIONS, content=photo)
+    small = samples.jpeg(Image.new("RGB", (8, 8)), comment=sku_prefix.encode())  # quick to render
+    live = LiveHub(impatient).start()
+    try:
+        assets_before = live.ok(COUNT_ASSETS)["assets"]["totalCount"]
+        blobs_before = blob_files(hub_settings)
+        started = time.monotonic()
+        stalled = send_slowly(
+            live, request_head(live, "/uploads?filename=slow.jpg", "image/jpeg", len(photo)),
+            [(photo[:5000], 10.0)])
+        stalled_after = time.monotonic() - started
+        stalled_form = send_slowly(
+            live, request_head(live, "/graphql", form_headers["content-type"], len(form)),
+            [(form[:5000], 10.0)])
+        started = time.monotonic()
+        trickled = send_slowly(  # never idle for long, but far from done by the deadline
+            live, request_head(live, "/uploads?filename=slow.jpg", "image/jpeg", len(photo)),
+            [(photo[start:start + 100], 0.2) for start in range(0, len(photo), 100)])
+        trickled_after = time.monotonic() - started
+        blobs_after = blob_files(hub_settings)
+        staged_after = staged_files(hub_settings)
+        assets_after = live.ok(COUNT_ASSETS)["assets"]["totalCount"]
+        fast = live.upload(UPLOAD, {}, small, "fast.jpg")
+    finally:
+        live.stop()
+
+    for status, body in (stalled, stalled_form, trickled):
+        assert status == 408, body
+        assert body["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    assert "for 0.5 seconds" in stalled[1]["errors"][0]["message"]
+    assert stalled_after < 5, "cut off after the idle timeout, not when the client gave up"
+    assert "within 2 seconds" in trickled[1]["errors"][0]["message"]
+    assert trickled_after < 6
+    assert (assets_after, blobs_after, staged_after) == (assets_before, blobs_before, [])
+    assert not fast.errors, "the hub keeps serving, and a client that sends at once is fine"
