@@ -23,6 +23,7 @@ from hub.graphql.schema import build_schema
 from hub.graphql.view import HubGraphQL
 from hub.health import check_health
 from hub.http.body_limit import BodySizeLimit
+from hub.http.body_timeouts import BodyTimeouts
 from hub.http.errors import hub_error_response
 from hub.http.media import routes as media_routes
 from hub.http.uploads import routes as upload_routes
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                        allow_methods=["GET", "POST"],
                        allow_headers=["Authorization", "Content-Type"], max_age=600),
             Middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes),
+            Middleware(BodyTimeouts, idle_seconds=settings.upload_idle_timeout_seconds,
+                       deadline_seconds=settings.upload_deadline_seconds),
         ],
     )
 

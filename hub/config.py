@@ -96,6 +96,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = PROJECT_ROOT / ".local" / "data"
     max_upload_bytes: int = 2 * 1024**3
+    # A request body must keep coming: a pause longer than the idle timeout, or a body not
+    # complete by the deadline, ends the request with 408 REQUEST_TIMEOUT (nothing is kept).
+    upload_idle_timeout_seconds: float = 30.0
+    upload_deadline_seconds: float = 3600.0
+    # Limits on a product's free-form `attributes` (a JSON object): levels of nesting, size as
+    # compact JSON, and keys at all levels together. Checked before anything is written.
+    max_attributes_depth: int = 8
+    max_attributes_bytes: int = 32 * 1024
+    max_attributes_keys: int = 1_000
+    # A GraphQL request sent as JSON (not a multipart upload) is read into memory up to this.
+    max_json_body_bytes: int = 8 * 1024**2
     max_image_pixels: int = 100_000_000
     # Rendition presets (TOML); the default file ships with the hub.
     presets_file: Path | None = None

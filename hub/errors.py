@@ -12,6 +12,9 @@ masked INTERNAL error. Clients switch on the code, never on the message.
     ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
     ├── RateLimited            RATE_LIMITED  (too many expensive requests; retry later)
     └── Unavailable            UNAVAILABLE   (a store is down; retry later)
+
+REQUEST_TIMEOUT has no exception of its own: the HTTP layer answers it (status 408) when a
+request body stalls or misses its deadline, before any service runs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RATE_LIMITED = "RATE_LIMITED"
     UNAVAILABLE = "UNAVAILABLE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INTERNAL = "INTERNAL"
     # Raised by the GraphQL engine itself, before any resolver runs.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"

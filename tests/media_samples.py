@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 
 import av
@@ -115,3 +116,11 @@ def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
+
+
+def zip_archive() -> bytes:
+    """A small ZIP archive, to append to images (polyglots)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("payload.txt", "not an image " * 50)
+    return out.getvalue()

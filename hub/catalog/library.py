@@ -20,6 +20,7 @@ from hub.catalog.transform_cache import CachedTransform, TransformCache
 from hub.catalog.validation import clean_filename, clean_tags
 from hub.config import Settings
 from hub.errors import BadUserInput, NotFound
+from hub.media.polyglot import refuse_polyglot
 from hub.media.poster import write_poster
 from hub.media.probe import probe
 from hub.media.renditions import Preset, RenderedImage, Transform, render_presets
@@ -145,6 +146,7 @@ class MediaLibrary:
         _check_extension(filename, sniffed)
         facts = await asyncio.to_thread(probe, staged.path, sniffed,
                                         max_pixels=self.settings.max_image_pixels)
+        await asyncio.to_thread(refuse_polyglot, staged.path, sniffed)
         return sniffed, facts
 
     async def _store_new_asset(

@@ -17,7 +17,13 @@ from hub.catalog.locks import EntityLocks
 from hub.catalog.outbox import Outbox
 from hub.catalog.products import ProductRepository
 from hub.catalog.publisher import ASSET, PRODUCT, IndexPublisher
-from hub.catalog.validation import clean_attributes, clean_description, clean_name, clean_sku
+from hub.catalog.validation import (
+    AttributeLimits,
+    clean_attributes,
+    clean_description,
+    clean_name,
+    clean_sku,
+)
 from hub.errors import BadUserInput, NotFound, Unavailable
 from hub.indexing.asset_search import AssetQuery, AssetSearch
 from hub.indexing.indexer import SearchIndexer
@@ -60,6 +66,10 @@ class CatalogService:
         self.asset_search = AssetSearch(stores.es, stores.indices)
         self.locks = EntityLocks()
         self.events: EventSink = NoEvents()
+        settings = stores.settings
+        self.attribute_limits = AttributeLimits(max_depth=settings.max_attributes_depth,
+                                                max_bytes=settings.max_attributes_bytes,
+                                                max_keys=settings.max_attributes_keys)
 
     # -- product writes -------------------------------------------------------------------
 
@@ -70,7 +80,7 @@ class CatalogService:
             sku=clean_sku(draft.sku),
             name=clean_name(draft.name),
             description=clean_description(draft.description),
-            attributes=clean_attributes(draft.attributes),
+            attributes=clean_attributes(draft.attributes, self.attribute_limits),
             created_at=now,
             updated_at=now,
         )
@@ -93,7 +103,7 @@ class CatalogService:
         if "description" in given:
             update["description"] = clean_description(changes.description)
         if "attributes" in given:
-            update["attributes"] = clean_attributes(changes.attributes)
+            update["attributes"] = clean_attributes(changes.attributes, self.attribute_limits)
         if not update:
             return await self.get_product(product_id)
         async with self.locks.hold(product_id):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cross_web import HTTPException
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -14,6 +16,7 @@ from hub.errors import ErrorCode
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
 from hub.graphql.media.dataloaders import MediaLoaders
+from hub.graphql.request_body import StrictRequestAdapter, close_form, parse_request_json
 
 _HTTP_ERROR_CODES = {
     413: ErrorCode.PAYLOAD_TOO_LARGE,
@@ -22,6 +25,8 @@ _HTTP_ERROR_CODES = {
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
+    request_adapter_class = StrictRequestAdapter
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Requests Strawberry rejects before GraphQL runs (a body that is not JSON, a wrong
         method) get a GraphQL-shaped JSON error with a code too, not a plain-text page."""
@@ -39,8 +44,20 @@ class HubGraphQL(GraphQL[HubContext, None]):
                 status_code=error.status_code,
             )
         finally:
-            await request.close()  # closes uploaded files spooled to disk by the form parser
+            await close_form(request)  # closes uploaded files spooled to disk by the form parser
         await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return parse_request_json(data)
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """A `map` whose paths do not lead into `operations` is the client's mistake."""
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, TypeError, ValueError, IndexError) as error:
+            raise HTTPException(400, "the multipart `map` must be an object of lists of paths "
+                                     "to variables in `operations`, like "
+                                     '{"0": ["variables.file"]}') from error
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

@@ -4,6 +4,9 @@ disk while hashed, never held in memory."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -19,7 +22,7 @@ async def upload(request: Request) -> JSONResponse:
     Needs an editor token."""
     await authorize_upload(request)
     library: MediaLibrary = request.app.state.services.library
-    query = request.query_params
+    query = _strict_query_params(request)
     role = query.get("role")
     if role is not None and role not in AssetRole.__members__:
         raise BadUserInput(f"role must be one of {', '.join(AssetRole.__members__)}",
@@ -44,6 +47,17 @@ async def upload(request: Request) -> JSONResponse:
          "unlinkedReason": result.unlinked_reason},
         status_code=201 if result.created else 200,
     )
+
+
+def _strict_query_params(request: Request) -> QueryParams:
+    """The query string decoded as UTF-8 strictly: Starlette would put U+FFFD in place of
+    invalid bytes, and a file name would be stored with them."""
+    try:
+        text = request.scope["query_string"].decode("utf-8")
+        return QueryParams(parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError as error:
+        raise BadUserInput("the query string is not valid UTF-8 once its %-escapes are decoded",
+                           field="query") from error
 
 
 routes = [Route("/uploads", upload, methods=["POST"])]

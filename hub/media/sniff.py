@@ -15,6 +15,7 @@ from hub.models.asset import AssetKind
 
 SNIFF_BYTES = 4096
 """How many leading bytes callers must pass to `sniff` (fewer only when the file is shorter)."""
+UNRECOGNISED = "an unrecognised format"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,12 @@ def sniff(head: bytes) -> SniffedType:
         found=found,
         accepted=[sniffed.content_type for sniffed in ACCEPTED],
     )
+
+
+def describe(head: bytes) -> str:
+    """What a file's leading bytes are, in words: "a ZIP archive", "an HTML page"."""
+    found = _match(head)
+    return f"a file of type {found.content_type}" if isinstance(found, SniffedType) else found
 
 
 def _match(head: bytes) -> SniffedType | str:
@@ -203,4 +210,4 @@ def _match_text(head: bytes) -> SniffedType | str:
         return "an HTML page"
     if lowered.startswith(b"<"):
         return "an XML or markup file"
-    return "an unrecognised format"
+    return UNRECOGNISED
