@@ -9,6 +9,8 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -241,6 +243,26 @@ def hub_environment(settings: Settings) -> dict[str, str]:
         "HUB_VISION__PRETRAINED": settings.vision.pretrained or "",
         "HUB_VISION__RANDOM_WEIGHTS_SEED": str(settings.vision.random_weights_seed),
     }
+
+
+def serve_hub(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """`hub serve` as a process of its own on this run's data, returned once /healthz is ok.
+    Its output goes to serve-<port>.log in the data folder."""
+    log = (settings.data_dir / f"serve-{port}.log").open("ab")
+    process = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+                               env=hub_environment(settings), stdout=log, stderr=log)
+    log.close()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"hub serve on port {port} did not become healthy")
+        time.sleep(0.2)
 
 
 @pytest.fixture

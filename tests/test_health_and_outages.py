@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -17,7 +15,7 @@ from hub.auth.roles import Role
 from hub.config import Settings
 from hub.servers.stack import LocalStack
 
-from conftest import LiveHub, free_port, hub_environment, issue_token
+from conftest import LiveHub, free_port, issue_token, serve_hub
 
 CREATE = "mutation($input: ProductInput!) { createProduct(input: $input) { id sku name } }"
 BY_ID = "query($id: ID!) { product(id: $id) { id sku name } }"
@@ -160,23 +158,6 @@ def test_mongodb_stopped_answers_unavailable_quickly_and_recovers(
     assert again.data["createProduct"]["sku"] == f"{sku_prefix}-M"
 
 
-def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    """`hub serve` as its own process on this run's data, ready when /healthz answers."""
-    process = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-                               env=hub_environment(settings), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "hub serve exited"
-        assert time.monotonic() < deadline, "hub serve did not become healthy"
-        time.sleep(0.2)
-
-
 def test_a_hub_killed_during_an_upload_leaves_nothing_half_visible_and_the_retry_works(
     hub: LiveHub, hub_settings: Settings, sku_prefix: str
 ) -> None:
@@ -188,7 +169,7 @@ def test_a_hub_killed_during_an_upload_leaves_nothing_half_visible_and_the_retry
     token = issue_token(hub_settings, Role.EDITOR, "killed upload")
     port = free_port()
     blobs = set((hub_settings.data_dir / "blobs").rglob("*"))
-    server = serve(hub_settings, port)
+    server = serve_hub(hub_settings, port)
     try:
         with socket.create_connection(("127.0.0.1", port)) as connection:
             connection.sendall(
@@ -205,7 +186,7 @@ def test_a_hub_killed_during_an_upload_leaves_nothing_half_visible_and_the_retry
         half_visible = hub.ok('query($q: String!) { assets(filter: {text: $q}) { totalCount } }',
                               {"q": sku_prefix})
 
-        server = serve(hub_settings, port)  # a restart clears what the killed one staged
+        server = serve_hub(hub_settings, port)  # a restart clears what the killed one staged
         staged_after_restart = list((hub_settings.data_dir / "staging").iterdir())
         retry = httpx.post(f"http://127.0.0.1:{port}/uploads",
                            params={"filename": f"{sku_prefix}.mp4"}, content=content,

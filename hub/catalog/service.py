@@ -64,7 +64,7 @@ class CatalogService:
                                         assets=self.assets, indexer=self.indexer)
         self.search = ProductSearch(stores.es, stores.indices)
         self.asset_search = AssetSearch(stores.es, stores.indices)
-        self.locks = EntityLocks()
+        self.locks = EntityLocks(stores.db)
         self.events: EventSink = NoEvents()
         settings = stores.settings
         self.attribute_limits = AttributeLimits(max_depth=settings.max_attributes_depth,
