@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     mongo_url: str = ""
     mongo_database: str = "hub"
     mongo_timeout_ms: int = 5000
+    # A replica set is named in the URL (mongodb://a,b,c/?replicaSet=rs0). Reads go to the
+    # primary by default, which is what read-your-own-write needs; "primaryPreferred" keeps
+    # reads working during an election, the secondary modes trade freshness for load.
+    mongo_read_preference: Literal["primary", "primaryPreferred", "secondary",
+                                   "secondaryPreferred", "nearest"] = "primary"
+    mongo_retry_writes: bool = True
 
     es_url: str = ""
     es_index_prefix: str = "hub"

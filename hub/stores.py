@@ -35,6 +35,8 @@ class Stores:
             settings.mongo_url,
             serverSelectionTimeoutMS=settings.mongo_timeout_ms,
             connectTimeoutMS=settings.mongo_timeout_ms,
+            readPreference=settings.mongo_read_preference,
+            retryWrites=settings.mongo_retry_writes,
             tz_aware=True,
             event_listeners=[MongoCommandCounter()],
         )

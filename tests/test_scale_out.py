@@ -99,3 +99,33 @@ def test_concurrent_edits_through_two_replicas_keep_every_change(
     labels = {tag["label"] for tag in second.ok(
         "query($id: ID!) { asset(id: $id) { tags { label } } }", {"id": photo})["asset"]["tags"]}
     assert {f"tag-{n}" for n in range(8)} <= labels, "no tag lost"
+
+
+def test_a_replica_set_url_and_its_read_preference_reach_the_driver(
+    hub_settings: Settings,
+) -> None:
+    """MongoDB in production is a replica set: its URL names the members and the set; reads
+    follow the configured preference and writes are retried across an election."""
+    import asyncio
+
+    from pymongo import ReadPreference
+
+    from hub.stores import Stores
+
+    settings = hub_settings.model_copy(update={
+        "mongo_url": "mongodb://db1.internal:27017,db2.internal:27017,db3.internal:27017/"
+                     "?replicaSet=rs0",
+        "mongo_read_preference": "primaryPreferred"})
+
+    async def client_options() -> tuple[object, ...]:
+        async with Stores.open(settings) as stores:
+            options = stores.mongo.options
+            return (options.replica_set_name, options.read_preference, options.retry_writes,
+                    sorted(f"{host}:{port}" for host, port in stores.mongo.topology_description
+                           .server_descriptions()))
+
+    name, preference, retry_writes, members = asyncio.run(client_options())
+
+    assert name == "rs0" and retry_writes is True
+    assert preference == ReadPreference.PRIMARY_PREFERRED
+    assert members == ["db1.internal:27017", "db2.internal:27017", "db3.internal:27017"]
