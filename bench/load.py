@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from typing import Any
 import httpx
 from PIL import Image
 from pymongo import AsyncMongoClient, MongoClient
+from pymongo.errors import PyMongoError
 from tqdm import tqdm
 
 from hub.auth.roles import Role
@@ -59,6 +61,7 @@ THINGS = ("chair", "sofa", "lamp", "table", "vase", "rug", "shelf", "stool", "mi
 TINY_VISION = {"HUB_VISION__ARCHITECTURE": "hub-tiny", "HUB_VISION__PRETRAINED": "",
                "HUB_VISION__RANDOM_WEIGHTS_SEED": "7"}
 MEMORY_SAMPLE_SECONDS = 0.2
+SEED = 7  # the same seeded photographs on every run
 ERROR_SAMPLES = 5
 
 PAGE = """query($order: ProductOrder) { products(first: 20, orderBy: $order) { totalCount
@@ -158,15 +161,25 @@ def free_port() -> int:
 
 
 def drop_load_data(settings: Settings) -> None:
-    """The load run's database and every index under its prefix."""
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(settings.mongo_url) as client:
-        client.drop_database(settings.mongo_database)
-    listing = httpx.get(f"{settings.es_url}/_cat/indices/{settings.es_index_prefix}-*",
-                        params={"format": "json", "h": "index"})
-    names = [row["index"] for row in listing.json()] if listing.status_code == 200 else []
-    if names:
-        httpx.delete(f"{settings.es_url}/{','.join(names)}").raise_for_status()
+    """The load run's database and every index under its prefix. A failure here is reported,
+    not raised, so that it never hides why the run itself failed."""
+    try:
+        client: MongoClient[dict[str, Any]]
+        with MongoClient(settings.mongo_url, serverSelectionTimeoutMS=5000) as client:
+            client.drop_database(settings.mongo_database)
+    except PyMongoError as error:
+        print(f"warning: could not drop MongoDB database {settings.mongo_database}: {error}",
+              file=sys.stderr)
+    try:
+        listing = httpx.get(f"{settings.es_url}/_cat/indices/{settings.es_index_prefix}-*",
+                            params={"format": "json", "h": "index"})
+        listing.raise_for_status()
+        names = [row["index"] for row in listing.json()]
+        if names:
+            httpx.delete(f"{settings.es_url}/{','.join(names)}").raise_for_status()
+    except httpx.HTTPError as error:
+        print(f"warning: could not delete the Elasticsearch indices "
+              f"{settings.es_index_prefix}-*: {error}", file=sys.stderr)
 
 
 async def issue_tokens(settings: Settings, count: int, label: str) -> list[str]:
@@ -180,7 +193,7 @@ async def issue_tokens(settings: Settings, count: int, label: str) -> list[str]:
         await client.close()
 
 
-# --- memory ---------------------------------------------------------------------------------
+# --- memory and CPU ------------------------------------------------------------------------
 
 
 def proc_status_kib(pid: int, key: str) -> int:
@@ -192,6 +205,12 @@ def proc_status_kib(pid: int, key: str) -> int:
     except FileNotFoundError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class MemorySampler(threading.Thread):
@@ -249,18 +268,20 @@ class Caller:
         await self.http.aclose()
 
 
-def failure(response: httpx.Response) -> str | None:
-    """Why a GraphQL response counts as an error: not HTTP 200, `errors`, or a null result."""
+def examine(response: httpx.Response) -> tuple[str | None, dict[str, int]]:
+    """Why a GraphQL response counts as an error (not HTTP 200, `errors`, or a null result),
+    and the store calls the hub says it cost (`extensions.storeCalls`, on in development)."""
     try:
         body = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}: {response.text[:1000]}"
+        return f"HTTP {response.status_code}: {response.text[:1000]}", {}
+    calls = (body.get("extensions") or {}).get("storeCalls") or {}
     if response.status_code != 200 or body.get("errors"):
-        return f"HTTP {response.status_code}: {json.dumps(body)[:1000]}"
+        return f"HTTP {response.status_code}: {json.dumps(body)[:1000]}", calls
     data = body.get("data") or {}
     if not data or any(value is None for value in data.values()):
-        return f"null result: {json.dumps(body)[:1000]}"
-    return None
+        return f"null result: {json.dumps(body)[:1000]}", calls
+    return None, calls
 
 
 @cache
@@ -305,7 +326,7 @@ def product_name(n: int) -> str:
 
 async def must(response: Awaitable[httpx.Response], what: str) -> dict[str, Any]:
     answer = await response
-    problem = failure(answer)
+    problem, _ = examine(answer)
     if problem:
         raise LoadFailure(f"{what}: {problem}")
     data: dict[str, Any] = answer.json()["data"]
@@ -425,9 +446,12 @@ class Recorder:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     upload_times: dict[int, list[float]] = field(default_factory=dict)
+    store_calls: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def record(self, operation: str, client: int, latency_ms: float, problem: str | None) -> None:
+    def record(self, operation: str, client: int, latency_ms: float, problem: str | None,
+               calls: dict[str, int]) -> None:
         self.latencies_ms.setdefault(operation, []).append(latency_ms)
+        self.store_calls.setdefault(operation, Counter()).update(calls)
         if operation == "upload":
             self.upload_times.setdefault(client, []).append(time.monotonic())
         if problem:
@@ -445,20 +469,21 @@ class Recorder:
 
 
 async def run_once(caller: Caller, operation: Operation, catalog: Catalog,
-                   rng: random.Random) -> tuple[float, str | None]:
+                   rng: random.Random) -> tuple[float, str | None, dict[str, int]]:
     began = time.perf_counter()
     try:
-        problem = failure(await operation.send(caller, catalog, rng))
+        response = await operation.send(caller, catalog, rng)
     except httpx.HTTPError as error:
-        problem = f"{type(error).__name__}: {error}"
-    return (time.perf_counter() - began) * 1000, problem
+        return (time.perf_counter() - began) * 1000, f"{type(error).__name__}: {error}", {}
+    latency = (time.perf_counter() - began) * 1000
+    return (latency, *examine(response))
 
 
 async def warm_up(caller: Caller, catalog: Catalog) -> None:
     """Each operation once before the clock starts, so a broken query fails fast."""
     rng = random.Random(0)
     for operation in MIX:
-        _, problem = await run_once(caller, operation, catalog, rng)
+        _, problem, _ = await run_once(caller, operation, catalog, rng)
         if problem:
             raise LoadFailure(f"{operation.name} failed before the load started: {problem}")
 
@@ -469,8 +494,8 @@ async def client_loop(number: int, caller: Caller, catalog: Catalog, deadline: f
     weights = [operation.weight for operation in MIX]
     while time.monotonic() < deadline:
         operation = rng.choices(MIX, weights)[0]
-        latency, problem = await run_once(caller, operation, catalog, rng)
-        recorder.record(operation.name, number, latency, problem)
+        latency, problem, calls = await run_once(caller, operation, catalog, rng)
+        recorder.record(operation.name, number, latency, problem, calls)
 
 
 async def show_progress(seconds: int, recorder: Recorder) -> None:
@@ -481,22 +506,35 @@ async def show_progress(seconds: int, recorder: Recorder) -> None:
             bar.update(1)
 
 
+@dataclass(frozen=True)
+class LoadWindow:
+    """How long the timed run took, and the CPU the hub and this driver spent in it (they
+    share the machine, with MongoDB and Elasticsearch)."""
+
+    seconds: float
+    hub_cpu_seconds: float
+    driver_cpu_seconds: float
+
+
 async def drive(url: str, secrets: list[str], catalog: Catalog, seconds: int,
-                recorder: Recorder, sampler: MemorySampler) -> float:
-    """Every client until the deadline; the seconds until the last one finished."""
+                recorder: Recorder, sampler: MemorySampler) -> LoadWindow:
+    """Every client until the deadline (requests under way then are finished and counted)."""
     callers = [Caller(url, secret) for secret in secrets]
     try:
         await warm_up(callers[0], catalog)
         sampler.load_started()
+        hub_cpu, driver_cpu = cpu_seconds(sampler.pid), time.process_time()
         began = time.monotonic()
         progress = asyncio.create_task(show_progress(seconds, recorder))
         await asyncio.gather(*(client_loop(n, caller, catalog, began + seconds, recorder)
                                for n, caller in enumerate(callers)))
-        elapsed = time.monotonic() - began
+        window = LoadWindow(seconds=time.monotonic() - began,
+                            hub_cpu_seconds=cpu_seconds(sampler.pid) - hub_cpu,
+                            driver_cpu_seconds=time.process_time() - driver_cpu)
         await progress
     finally:
         await asyncio.gather(*(caller.close() for caller in callers))
-    return elapsed
+    return window
 
 
 def busiest_minute(times: list[float]) -> int:
@@ -512,26 +550,34 @@ def busiest_minute(times: list[float]) -> int:
 # --- reporting ------------------------------------------------------------------------------
 
 
-def summary(name: str, latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
+def summary(name: str, latencies: list[float], errors: int, calls: Counter[str],
+            seconds: float) -> dict[str, Any]:
     ordered = sorted(latencies)
     cuts = (statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1
             else ordered * 99)
+
+    def per_request(key: str) -> float:
+        return round(calls[key] / len(ordered), 1) if ordered else 0.0
+
     return {"operation": name, "count": len(ordered),
-            "requests_per_second": round(len(ordered) / elapsed, 2),
+            "requests_per_second": round(len(ordered) / seconds, 2),
             "p50_ms": round(cuts[49], 1) if cuts else None,
             "p95_ms": round(cuts[94], 1) if cuts else None,
             "p99_ms": round(cuts[98], 1) if cuts else None,
-            "max_ms": round(ordered[-1], 1) if ordered else None, "errors": errors}
+            "max_ms": round(ordered[-1], 1) if ordered else None, "errors": errors,
+            "mongo_calls_per_request": per_request("mongo"),
+            "es_calls_per_request": per_request("elasticsearch")}
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'operation':<16} {'count':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-             f"{'p99 ms':>8} {'max ms':>8} {'errors':>7}"]
+    lines = [f"{'operation':<16} {'count':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+             f"{'p99 ms':>8} {'max ms':>8} {'errors':>6} {'mongo/req':>9} {'es/req':>6}"]
     for row in rows:
-        lines.append(f"{row['operation']:<16} {row['count']:>7} {row['requests_per_second']:>8.1f}"
-                     + "".join(f" {row[key] or 0:>8.1f}"
-                               for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
-                     + f" {row['errors']:>7}")
+        timings = "".join(f" {row[key] or 0:>8.1f}"
+                          for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
+        lines.append(f"{row['operation']:<16} {row['count']:>7} "
+                     f"{row['requests_per_second']:>7.1f}{timings} {row['errors']:>6} "
+                     f"{row['mongo_calls_per_request']:>9.1f} {row['es_calls_per_request']:>6.1f}")
     return "\n".join(lines)
 
 
@@ -543,16 +589,29 @@ def machine() -> dict[str, Any]:
             "torch": version("torch"), "platform": platform.platform()}
 
 
-def report(recorder: Recorder, elapsed: float, memory: dict[str, float],
+def load_average() -> float:
+    """The machine's one-minute load average: other work on it skews every figure."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def report(recorder: Recorder, window: LoadWindow, memory: dict[str, float],
            run_settings: dict[str, Any]) -> dict[str, Any]:
     rows = [summary(op.name, recorder.latencies_ms.get(op.name, []),
-                    recorder.errors.get(op.name, 0), elapsed) for op in MIX]
+                    recorder.errors.get(op.name, 0),
+                    recorder.store_calls.get(op.name, Counter()), window.seconds)
+            for op in MIX]
     everything = [ms for samples in recorder.latencies_ms.values() for ms in samples]
+    all_calls = sum(recorder.store_calls.values(), Counter[str]())
+    cores = {"hub": round(window.hub_cpu_seconds / window.seconds, 2),
+             "load_driver": round(window.driver_cpu_seconds / window.seconds, 2)}
     return {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(elapsed, 1), "settings": run_settings, "machine": machine(),
+            "seconds": round(window.seconds, 1), "settings": run_settings,
+            "machine": {**machine(), "load_average_at_end": load_average()},
             "operations": rows,
-            "total": summary("all", everything, recorder.error_count, elapsed),
-            "hub_memory_mib": memory, "error_samples": recorder.error_samples}
+            "total": summary("all", everything, recorder.error_count, all_calls,
+                             window.seconds),
+            "hub_memory_mib": memory, "cpu_cores_busy": cores,
+            "error_samples": recorder.error_samples}
 
 
 def mib(kib: int) -> float:
@@ -563,18 +622,21 @@ def mib(kib: int) -> float:
 
 
 async def session(hub: HubProcess, args: argparse.Namespace, sampler: MemorySampler,
-                  recorder: Recorder) -> float:
-    """Tokens, seed data, then the timed run; the seconds it took."""
+                  recorder: Recorder) -> LoadWindow:
+    """Tokens, seed data, then the timed run."""
     seed_tokens = -(-PRODUCTS * len(SEED_ROLES) // UPLOADS_PER_SEED_TOKEN)
     seeders = await issue_tokens(hub.settings, seed_tokens, "load test: seeding")
     clients = await issue_tokens(hub.settings, args.clients, "load test: client")
-    catalog = await seed(hub.url, seeders, seed_value=args.clients)
+    catalog = await seed(hub.url, seeders, seed_value=SEED)
     print(f"seeded {len(catalog.skus)} products and {len(catalog.asset_ids)} embedded images; "
-          f"{args.clients} clients for {args.seconds} s", flush=True)
+          f"{args.clients} clients for {args.seconds} s (load average {load_average():.1f})",
+          flush=True)
     return await drive(hub.url, clients, catalog, args.seconds, recorder, sampler)
 
 
-def run(args: argparse.Namespace, workdir: Path) -> tuple[Recorder, float, dict[str, float]]:
+def run(args: argparse.Namespace,
+        workdir: Path) -> tuple[Recorder, LoadWindow, dict[str, float]]:
+    """Starts the hub on data of its own, loads it, and always stops it and drops the data."""
     base = Settings()
     LocalStack(base.servers).up(report=lambda line: None)
     run_id = uuid.uuid4().hex[:8]
@@ -589,7 +651,7 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[Recorder, float, dict[
         sampler = MemorySampler(hub.pid)
         sampler.start()
         try:
-            elapsed = asyncio.run(session(hub, args, sampler, recorder))
+            window = asyncio.run(session(hub, args, sampler, recorder))
             high_water = proc_status_kib(hub.pid, "VmHWM")
         finally:
             sampler.stop()
@@ -603,7 +665,28 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[Recorder, float, dict[
     memory = {"peak_rss_during_load": mib(sampler.load_peak_kib),
               "rss_before_load": mib(sampler.load_start_kib),
               "peak_rss_whole_run": mib(sampler.peak_kib), "vm_hwm": mib(high_water)}
-    return recorder, elapsed, memory
+    return recorder, window, memory
+
+
+def print_summary(result: dict[str, Any], recorder: Recorder) -> None:
+    memory, settings, cores = (result["hub_memory_mib"], result["settings"],
+                               result["cpu_cores_busy"])
+    print(table([*result["operations"], result["total"]]))
+    print(f"\nhub memory: peak RSS {memory['peak_rss_during_load']} MiB during the load "
+          f"({memory['rss_before_load']} MiB before it), VmHWM {memory['vm_hwm']} MiB")
+    print(f"CPU cores busy: hub {cores['hub']}, this load driver {cores['load_driver']} "
+          f"(of {result['machine']['cores']}; load average {settings['load_average_at_start']} "
+          f"before, {result['machine']['load_average_at_end']} after)")
+    if settings["load_average_at_start"] > result["machine"]["cores"]:
+        print("note: other work was keeping the machine busy before the run; every figure "
+              "above is slower than the hub alone would be")
+    source = "set for this run" if settings["uploads_per_minute_set"] else "the hub's default"
+    print(f"uploads: at most {settings['busiest_minute_uploads_per_token']} per token in any "
+          f"minute (limit {settings['uploads_per_minute_limit']}, {source})")
+    if recorder.error_count:
+        print(f"\n{recorder.error_count} errors; the first ones:", file=sys.stderr)
+        for sample in recorder.error_samples:
+            print(f"  {sample}", file=sys.stderr)
 
 
 def main() -> int:
@@ -617,36 +700,26 @@ def main() -> int:
     args = parser.parse_args()
     if args.seconds < 1 or args.clients < 1:
         parser.error("--seconds and --clients must be at least 1")
-    upload_limit = args.uploads_per_minute or Settings().uploads_per_minute
+    load_at_start = load_average()
     with tempfile.TemporaryDirectory(prefix="hub-load-") as workdir:
         try:
-            recorder, elapsed, memory = run(args, Path(workdir))
+            recorder, window, memory = run(args, Path(workdir))
         except LoadFailure as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    busiest = max((busiest_minute(times) for times in recorder.upload_times.values()),
-                  default=0)
-    run_settings = {"seconds": args.seconds, "clients": args.clients, "products": PRODUCTS,
-                    "images_per_product": len(SEED_ROLES),
-                    "mix": {op.name: op.weight for op in MIX},
-                    "uploads_per_minute_limit": upload_limit,
-                    "uploads_per_minute_set": args.uploads_per_minute is not None,
-                    "busiest_minute_uploads_per_token": busiest,
-                    "vision": "hub-tiny, random weights (seed 7)"}
-    result = report(recorder, elapsed, memory, run_settings)
+    run_settings = {
+        "seconds": args.seconds, "clients": args.clients, "products": PRODUCTS,
+        "images_per_product": len(SEED_ROLES), "mix": {op.name: op.weight for op in MIX},
+        "uploads_per_minute_limit": args.uploads_per_minute or Settings().uploads_per_minute,
+        "uploads_per_minute_set": args.uploads_per_minute is not None,
+        "busiest_minute_uploads_per_token": max(
+            (busiest_minute(times) for times in recorder.upload_times.values()), default=0),
+        "vision": "hub-tiny, random weights (seed 7)", "load_average_at_start": load_at_start}
+    result = report(recorder, window, memory, run_settings)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    print(table([*result["operations"], result["total"]]))
-    print(f"\nhub memory: peak RSS {memory['peak_rss_during_load']} MiB during the load "
-          f"({memory['rss_before_load']} MiB before it), VmHWM {memory['vm_hwm']} MiB")
-    source = "set for this run" if args.uploads_per_minute else "the hub's default"
-    print(f"uploads: at most {busiest} per token in any minute (limit {upload_limit}, {source})")
+    print_summary(result, recorder)
     print(f"written to {args.output}")
-    if recorder.error_count:
-        print(f"\n{recorder.error_count} errors; the first ones:", file=sys.stderr)
-        for sample in recorder.error_samples:
-            print(f"  {sample}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if recorder.error_count else 0
 
 
 if __name__ == "__main__":
