@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench load install browser services services-down services-status demo serve worker lint schema
+.PHONY: run test bench load install browser frontend services services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
 	$(BIN)/hub serve
 
-test: services browser
+test: services browser frontend
 	$(BIN)/pytest
 
 # torch alone is ~5 GB: installed once into .venv and reused until pyproject.toml changes.
@@ -28,6 +28,18 @@ browser:
 	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
 	  echo "chromium is missing: the browser tests will be skipped (apt-get install chromium)"
+
+# The typed client example's npm packages (examples/frontend, pinned by package-lock.json),
+# installed again only when the lock file changes. Without npm its tests are skipped. npm's
+# warnings are silenced: codegen's remote-schema loaders, unused here, declare Node 22.
+FRONTEND := examples/frontend
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm is missing: the frontend example's tests will be skipped (install Node.js 20+)"; fi
+
+frontend: $(FRONTEND)/node_modules/.installed
 
 services: install
 	$(BIN)/hub services up

@@ -1,5 +1,6 @@
-"""The published contract: graphql/schema.graphql matches the code, and every example operation
-in graphql/examples runs against a live hub as its comment says."""
+"""The published contract: graphql/schema.graphql matches the code, every operation file in
+graphql/ is valid against it, and every example operation in graphql/examples (and the frontend
+example's in graphql/frontend) runs against a live hub as its comment says."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ GRAPHQL_DIR = Path(__file__).resolve().parent.parent / "graphql"
 
 def example(name: str) -> str:
     return (GRAPHQL_DIR / "examples" / name).read_text()
+
+
+def frontend_operation(name: str) -> str:
+    return (GRAPHQL_DIR / "frontend" / name).read_text()
 
 
 def test_schema_file_matches_the_code() -> None:
@@ -89,6 +94,27 @@ def test_every_media_example_operation_runs(hub: LiveHub, sku_prefix: str) -> No
     assert {edge["node"]["id"] for edge in listed["assets"]["edges"]} == {asset_id, gallery}
 
 
+def test_the_frontend_gallery_operation_runs(hub: LiveHub, sku_prefix: str) -> None:
+    sku = f"{sku_prefix}-GALLERY"
+    hub.ok(example("create-product.graphql"), {"input": {"sku": sku, "name": "Gallery example"}})
+    for variant, role in [("main", None), ("side", "GALLERY")]:
+        uploaded = hub.upload(example("upload-asset.graphql"), {"sku": sku, "role": role},
+                              samples.coffee_jpeg(f"{sku}-{variant}"), f"{variant}.jpg")
+        assert not uploaded.errors, uploaded.errors
+
+    product = hub.ok(frontend_operation("ProductGallery.graphql"), {"sku": sku})["product"]
+
+    assert [(link["role"], link["position"]) for link in product["assets"]] == [
+        ("MAIN", 1), ("GALLERY", 1)]
+    for link in product["assets"]:
+        asset = link["asset"]
+        assert (asset["width"], asset["height"], asset["aspectRatio"]) == (600, 400, 1.5)
+        assert asset["blurhash"] and asset["dominantColor"].startswith("#")
+        # 600 wide: the asked-for widths up to it, then the original's own width.
+        assert [c.rsplit(" ", 1)[1] for c in asset["srcSet"].split(", ")] == ["320w", "600w"]
+        assert asset["fallback"].startswith(f"{hub.url}/assets/{asset['id']}/transform?w=960")
+
+
 def test_every_example_file_is_covered() -> None:
     assert sorted(p.name for p in (GRAPHQL_DIR / "examples").glob("*.graphql")) == sorted([
         "create-product.graphql", "update-product.graphql", "product-by-sku.graphql",
@@ -96,6 +122,21 @@ def test_every_example_file_is_covered() -> None:
         "upload-asset.graphql", "link-asset.graphql", "product-page.graphql",
         "assets-page.graphql",
     ]), "a new example needs a test that runs it"
+    assert sorted(p.name for p in (GRAPHQL_DIR / "frontend").glob("*.graphql")) == [
+        "ProductGallery.graphql"], "a new frontend operation needs a test that runs it"
+
+
+def test_every_operation_file_is_valid_against_the_schema() -> None:
+    """Every .graphql file in graphql/ but the schema is a client operation (graphql-codegen
+    types them all for examples/frontend); each must parse and validate."""
+    from graphql import parse, validate
+
+    operations = sorted(path for path in GRAPHQL_DIR.rglob("*.graphql")
+                        if path.name != "schema.graphql")
+    assert len(operations) >= 11
+    for path in operations:
+        errors = validate(schema._schema, parse(path.read_text()))
+        assert not errors, f"{path.relative_to(GRAPHQL_DIR)}: {[e.message for e in errors]}"
 
 
 def test_every_operation_the_page_sends_is_valid_against_the_schema() -> None:
