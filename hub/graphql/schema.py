@@ -29,7 +29,7 @@ from hub.graphql.media.queries import MediaQueries
 from hub.graphql.media.subscriptions import MediaSubscriptions
 from hub.graphql.search.resolvers import SearchMutations, SearchQueries
 from hub.graphql.webhooks.resolvers import WebhookMutations, WebhookQueries
-from hub.graphql.websocket import LoadersPerOperation
+from hub.graphql.websocket import FreshPerOperation
 
 Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries,
                              AuditQueries, WebhookQueries, AuthQueries))
@@ -53,7 +53,7 @@ def build_schema(settings: Settings) -> HubSchema:
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(QueryCostLimiter, max_cost=settings.max_query_cost),
         StoreCallsReport,
-        LoadersPerOperation,
+        FreshPerOperation,
         ErrorCodes,
     ]
     if not settings.introspection:

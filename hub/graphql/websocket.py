@@ -1,6 +1,6 @@
 """GraphQL over WebSocket (the `graphql-transport-ws` protocol): where a connection's token comes
-from, the per-connection subscription limit with a coded error, and fresh DataLoaders for each
-operation on a long-lived connection.
+from, the per-connection subscription limit with a coded error, and a fresh token check and fresh
+DataLoaders for each operation on a long-lived connection.
 
 Browsers cannot set headers on a WebSocket, so the token travels in the `connection_init`
 payload: `{"Authorization": "Bearer <token>"}` (also `authorization`, or `token` with the bare
@@ -59,12 +59,13 @@ class HubTransportWSHandler(BaseGraphQLTransportWSHandler[HubContext, None]):
         await super().handle_subscribe(message)
 
 
-class LoadersPerOperation(SchemaExtension):
-    """An operation on a WebSocket connection starts with fresh DataLoaders (over HTTP the
-    context, and so its loaders, are new for each request anyway)."""
+class FreshPerOperation(SchemaExtension):
+    """An operation on a WebSocket connection checks its token anew and starts with fresh
+    DataLoaders (over HTTP the context is new for each request anyway)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
         if isinstance(context, HubContext) and isinstance(context.request, WebSocket):
+            context.renew_credentials()
             context.renew_loaders()
         yield

@@ -1,7 +1,8 @@
 """The per-request context: services, settings and a fresh set of DataLoaders.
 
-Over WebSocket one context serves the whole connection: its DataLoaders are renewed for each
-operation and each subscription event, so nothing is cached longer than one answer."""
+Over WebSocket one context serves the whole connection: its token is looked up again for each
+operation, and its DataLoaders are renewed for each operation and each subscription event, so
+nothing is cached longer than one answer."""
 
 from __future__ import annotations
 
@@ -60,6 +61,11 @@ class HubContext:
         return MediaUrls(base=str(base.replace(scheme=scheme)).rstrip("/"),
                          secret=self.settings.signing_secret,
                          ttl_seconds=self.settings.signed_url_ttl_seconds)
+
+    def renew_credentials(self) -> None:
+        """Look the token up again (for each operation on a long-lived connection), so a
+        revoked token starts nothing new."""
+        self.credentials = Credentials(self.credentials.authorization, self.tokens)
 
     def renew_loaders(self) -> None:
         """Fresh DataLoaders: a long-lived (WebSocket) context must not serve cached rows."""
