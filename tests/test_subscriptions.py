@@ -8,11 +8,12 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_auth import CREATE_TOKEN, REVOKE_TOKEN
 from test_jobs import RERENDER, photos, worker
 from test_vision import wait_for_embedding
 from websockets.exceptions import ConnectionClosed
@@ -43,7 +44,8 @@ class GraphQLSocket:
         init: dict[str, Any] = {"type": "connection_init"}
         if payload is not None:
             init["payload"] = payload
-        self.send(init)
+        with suppress(ConnectionClosed):  # refused at once: closed_with() tells the code
+            self.send(init)
 
     def send(self, message: dict[str, Any]) -> None:
         self.ws.send(json.dumps(message))
@@ -95,10 +97,10 @@ class Sockets:
         self.hub = hub
         self.stack = stack
 
-    def open(self, payload: dict[str, Any] | None,
-             headers: dict[str, str] | None = None) -> GraphQLSocket:
+    def open(self, payload: dict[str, Any] | None, headers: dict[str, str] | None = None,
+             protocol: str = PROTOCOL) -> GraphQLSocket:
         ws = self.stack.enter_context(connect(
-            self.hub.url.replace("http://", "ws://") + "/graphql", subprotocols=[PROTOCOL],
+            self.hub.url.replace("http://", "ws://") + "/graphql", subprotocols=[protocol],
             additional_headers=headers, open_timeout=10))
         return GraphQLSocket(ws, payload)
 
@@ -195,6 +197,8 @@ def test_a_connection_needs_a_valid_token(hub: LiveHub, sockets: Sockets) -> Non
     assert sockets.open({}).closed_with() == 4403
     assert sockets.open({"Authorization": "Bearer hub_not-a-real-token"}).closed_with() == 4403
     assert sockets.open({"Authorization": f"Basic {reader}"}).closed_with() == 4403
+    legacy = sockets.open({"Authorization": f"Bearer {reader}"}, protocol="graphql-ws")
+    assert legacy.closed_with() == 4406, "only graphql-transport-ws is spoken"
     for accepted in (sockets.open({"Authorization": f"Bearer {reader}"}),
                      sockets.open({"authorization": f"Bearer {reader}"}),
                      sockets.open({"token": reader}),
@@ -203,6 +207,26 @@ def test_a_connection_needs_a_valid_token(hub: LiveHub, sockets: Sockets) -> Non
         accepted.subscribe("job", JOB_PROGRESS, {"id": NO_SUCH_ID})
         assert accepted.receive("job")["payload"][0]["extensions"]["code"] == "NOT_FOUND", (
             "a reader may subscribe")
+
+
+def test_a_revoked_token_starts_no_new_subscription(
+    hub: LiveHub, sockets: Sockets, sku_prefix: str
+) -> None:
+    made = hub.ok(CREATE_TOKEN, {"role": "READER", "label": "live, then revoked"})
+    secret, token_id = made["createApiToken"]["secret"], made["createApiToken"]["token"]["id"]
+    asset_id = upload(hub, samples.coffee_jpeg(sku_prefix), f"{sku_prefix}.jpg")["id"]
+    socket = sockets.open({"token": secret})
+    assert socket.acknowledged()
+    socket.subscribe("before", ASSET_UPDATED, {"id": asset_id})
+    assert socket.receive("before")["type"] == "next"
+
+    hub.ok(REVOKE_TOKEN, {"id": token_id})
+    socket.subscribe("after", ASSET_UPDATED, {"id": asset_id})
+    refused = socket.receive("after")
+
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "revoked" in refused["payload"][0]["message"]
 
 
 def test_too_many_subscriptions_on_one_connection_get_a_clear_error(
