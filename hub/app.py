@@ -12,8 +12,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub.catalog.indexes import ensure_mongo_indexes
 from hub.config import Settings
@@ -69,12 +70,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = HubGraphQL(build_schema(settings),
                          graphql_ide="graphiql" if settings.graphiql else None,
-                         multipart_uploads_enabled=True)
+                         multipart_uploads_enabled=True,
+                         # Subscriptions: graphql-transport-ws only (the legacy graphql-ws
+                         # protocol is refused with 4406); browser pages from the CORS origins.
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         allowed_origins=settings.cors_origins,
+                         max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
     routes = [
         Route("/", browser_page, methods=["GET", "HEAD"]),
         Mount("/static", app=StaticFiles(directory=WEB_DIR), name="static"),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         *media_routes,
         *upload_routes,
     ]

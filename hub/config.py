@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     # the response's "extensions" (on by default in development), to keep N+1 queries visible.
     report_store_calls: bool | None = None
     outbox_drain_interval_seconds: float = 2.0
+    # Subscriptions (GraphQL over WebSocket) watch MongoDB: each active subscription reads its
+    # job or asset once per interval (FerretDB has no change streams), so work done by any API
+    # or worker process shows up. A connection may hold this many subscriptions at once.
+    subscription_poll_seconds: float = 0.5
+    max_subscriptions_per_connection: int = 20
 
     servers: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
@@ -169,6 +174,11 @@ class Settings(BaseSettings):
             self.introspection = development
         if not 1 <= self.max_page_size <= 1000:
             raise ValueError(f"max_page_size must be between 1 and 1000, not {self.max_page_size}")
+        if not 0.05 <= self.subscription_poll_seconds <= 60:
+            raise ValueError("subscription_poll_seconds must be between 0.05 and 60, not "
+                             f"{self.subscription_poll_seconds}")
+        if self.max_subscriptions_per_connection < 1:
+            raise ValueError("max_subscriptions_per_connection must be at least 1")
         if self.signed_url_ttl_seconds < 60:
             raise ValueError("signed_url_ttl_seconds must be at least 60")
         return self

@@ -17,6 +17,7 @@ from hub.jobs.processors import build_processors
 from hub.jobs.runner import JobRunner
 from hub.jobs.service import JobService
 from hub.jobs.store import JobStore
+from hub.live.watches import LiveUpdates
 from hub.media.renditions import load_presets
 from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
@@ -42,6 +43,7 @@ class HubServices:
     dispatcher: WebhookDispatcher
     tokens: TokenStore
     rate_limiter: RateLimiter
+    live: LiveUpdates
 
     @classmethod
     def create(cls, stores: Stores) -> HubServices:
@@ -72,4 +74,6 @@ class HubServices:
                        Expensive.UPLOAD: Limit(settings.uploads_per_minute, timedelta(minutes=1)),
                        Expensive.IMAGE_SEARCH: Limit(settings.image_searches_per_minute,
                                              timedelta(minutes=1)),
-                   }))
+                   }),
+                   live=LiveUpdates(jobs=store, assets=catalog.assets,
+                                    poll_seconds=settings.subscription_poll_seconds))

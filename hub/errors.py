@@ -11,6 +11,7 @@ masked INTERNAL error. Clients switch on the code, never on the message.
     ├── PayloadTooLarge        PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
     ├── RateLimited            RATE_LIMITED  (too many expensive requests; retry later)
+    ├── TooManySubscriptions   TOO_MANY_SUBSCRIPTIONS  (per WebSocket connection)
     └── Unavailable            UNAVAILABLE   (a store is down; retry later)
 
 REQUEST_TIMEOUT has no exception of its own: the HTTP layer answers it (status 408) when a
@@ -31,6 +32,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RATE_LIMITED = "RATE_LIMITED"
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     UNAVAILABLE = "UNAVAILABLE"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INTERNAL = "INTERNAL"
@@ -76,6 +78,10 @@ class UnsupportedMediaType(HubError):
 
 class RateLimited(HubError):
     code = ErrorCode.RATE_LIMITED
+
+
+class TooManySubscriptions(HubError):
+    code = ErrorCode.TOO_MANY_SUBSCRIPTIONS
 
 
 class Unavailable(HubError):

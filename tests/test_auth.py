@@ -37,7 +37,7 @@ REINDEX = "mutation { startReindexJob { id } }"
 
 
 def test_every_root_field_checks_a_role() -> None:
-    for type_name in ("Query", "Mutation"):
+    for type_name in ("Query", "Mutation", "Subscription"):
         definition = schema.get_type_by_name(type_name)
         assert definition is not None
         for field in definition.fields:  # type: ignore[union-attr]

@@ -4,14 +4,17 @@ Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_jobs import RERENDER, photos, worker
 from test_vision import photo, wait_for_embedding
 
 from hub.auth.roles import Role
+from hub.config import Settings
 
 import media_samples as samples
 from conftest import Callers, LiveHub, issue_token
@@ -156,6 +159,43 @@ def test_an_operator_starts_an_auto_tag_job_and_sees_it_listed(
     page.get_by_test_id(f"cancel-job-{job_id}").click()
     expect(page.locator(f"[data-testid=job-row][data-job-id='{job_id}']")).to_have_attribute(
         "data-state", "CANCELLED")
+
+
+def test_a_job_s_progress_updates_live_without_reloading(
+    page, hub: LiveHub, hub_settings: Settings, sku_prefix: str  # type: ignore[no-untyped-def]
+) -> None:
+    from playwright.sync_api import expect
+
+    marker = sku_prefix.lower()
+    photos(hub, marker, 3)
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+    events: list[dict] = []
+    list_loads: list[str] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        message = json.loads(payload)
+        if message.get("type") == "next" and "jobProgress" in message["payload"]["data"]:
+            events.append(message["payload"]["data"]["jobProgress"])
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    page.on("request", lambda request: list_loads.append(request.url)
+            if "query Jobs" in (request.post_data or "") else None)
+    page.evaluate("window.sameDocument = true")
+    page.get_by_test_id("open-jobs").click()
+    row = page.locator(f"[data-testid=job-row][data-job-id='{job['id']}']")
+    expect(row).to_have_attribute("data-state", "QUEUED")
+    expect(row).to_contain_text("0 / 3")
+    with worker(hub_settings):
+        expect(row).to_have_attribute("data-state", "SUCCEEDED", timeout=120_000)
+    expect(row).to_contain_text("3 / 3")
+    shot(page, "07-job-live")
+
+    assert page.evaluate("window.sameDocument") is True, "the page was not reloaded"
+    assert len(list_loads) == 1, "the list loaded once; the rest came over the WebSocket"
+    mine = [event for event in events if event["id"] == job["id"]]
+    assert mine[0]["state"] == "QUEUED" and mine[-1]["state"] == "SUCCEEDED"
+    counts = [event["processed"] for event in mine]
+    assert counts == sorted(counts) and counts[-1] == 3
 
 
 def test_errors_are_shown_with_their_code(page) -> None:  # type: ignore[no-untyped-def]

@@ -121,6 +121,7 @@ def test_every_example_file_is_covered() -> None:
         "products-page.graphql", "search-products.graphql", "delete-product.graphql",
         "upload-asset.graphql", "link-asset.graphql", "product-page.graphql",
         "assets-page.graphql",
+        "job-progress.graphql", "asset-updated.graphql",  # run in test_subscriptions.py
     ]), "a new example needs a test that runs it"
     assert sorted(p.name for p in (GRAPHQL_DIR / "frontend").glob("*.graphql")) == [
         "ProductGallery.graphql"], "a new frontend operation needs a test that runs it"

@@ -35,6 +35,14 @@ class AssetRepository:
             document = await self.collection.find_one({"_id": asset_id})
         return Asset.from_mongo(document) if document else None
 
+    async def revision(self, asset_id: str) -> int | None:
+        """The asset's revision alone (bumped by every update), None once it is deleted: a cheap
+        read for watchers, without the embedding and renditions."""
+        async with mongo_errors("checking an asset"):
+            document = await self.collection.find_one({"_id": asset_id},
+                                                      projection={"revision": 1})
+        return int(document.get("revision", 1)) if document else None
+
     async def get_many(self, ids: Sequence[str]) -> dict[str, Asset]:
         """Concurrent `_id` lookups (FerretDB does not push `$in` down to an index)."""
         assets = await asyncio.gather(*(self.get(id_) for id_ in dict.fromkeys(ids)))

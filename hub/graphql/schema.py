@@ -1,4 +1,5 @@
-"""The schema: every domain's queries and mutations merged, plus the hub's extensions."""
+"""The schema: every domain's queries, mutations and subscriptions merged, plus the hub's
+extensions."""
 
 from __future__ import annotations
 
@@ -22,16 +23,19 @@ from hub.graphql.catalog.queries import CatalogQueries
 from hub.graphql.core.cost import QueryCostLimiter
 from hub.graphql.core.errors import ErrorCodes
 from hub.graphql.core.store_calls import StoreCallsReport
-from hub.graphql.jobs.resolvers import JobMutations, JobQueries
+from hub.graphql.jobs.resolvers import JobMutations, JobQueries, JobSubscriptions
 from hub.graphql.media.mutations import MediaMutations
 from hub.graphql.media.queries import MediaQueries
+from hub.graphql.media.subscriptions import MediaSubscriptions
 from hub.graphql.search.resolvers import SearchMutations, SearchQueries
 from hub.graphql.webhooks.resolvers import WebhookMutations, WebhookQueries
+from hub.graphql.websocket import FreshPerOperation
 
 Query = merge_types("Query", (CatalogQueries, MediaQueries, SearchQueries, JobQueries,
                              AuditQueries, WebhookQueries, AuthQueries))
 Mutation = merge_types("Mutation", (CatalogMutations, MediaMutations, SearchMutations,
                                     JobMutations, WebhookMutations, AuthMutations))
+Subscription = merge_types("Subscription", (JobSubscriptions, MediaSubscriptions))
 
 
 class HubSchema(strawberry.Schema):
@@ -49,12 +53,15 @@ def build_schema(settings: Settings) -> HubSchema:
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(QueryCostLimiter, max_cost=settings.max_query_cost),
         StoreCallsReport,
+        FreshPerOperation,
         ErrorCodes,
     ]
     if not settings.introspection:
         extensions.insert(0, DisableIntrospection)
-    return HubSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return HubSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                     extensions=extensions)
 
 
 # The contract (printed to graphql/schema.graphql); extensions do not change the SDL.
-schema = HubSchema(query=Query, mutation=Mutation, extensions=[StoreCallsReport, ErrorCodes])
+schema = HubSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                   extensions=[StoreCallsReport, ErrorCodes])

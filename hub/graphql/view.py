@@ -1,4 +1,5 @@
-"""The Strawberry ASGI view, building a HubContext for every request."""
+"""The Strawberry ASGI view, building a HubContext for every request (and for every WebSocket
+connection, authenticated by its `connection_init`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
 from hub.auth.credentials import Credentials
-from hub.errors import ErrorCode
+from hub.errors import ErrorCode, Unauthenticated, Unavailable
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
 from hub.graphql.media.dataloaders import MediaLoaders
 from hub.graphql.request_body import StrictRequestAdapter, close_form, parse_request_json
+from hub.graphql.websocket import HubTransportWSHandler, connection_authorization
 
 _HTTP_ERROR_CODES = {
     413: ErrorCode.PAYLOAD_TOO_LARGE,
@@ -26,6 +30,7 @@ _HTTP_ERROR_CODES = {
 
 class HubGraphQL(GraphQL[HubContext, None]):
     request_adapter_class = StrictRequestAdapter
+    graphql_transport_ws_handler_class = HubTransportWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Requests Strawberry rejects before GraphQL runs (a body that is not JSON, a wrong
@@ -79,4 +84,20 @@ class HubGraphQL(GraphQL[HubContext, None]):
             credentials=Credentials(request.headers.get("authorization"), services.tokens),
             tokens=services.tokens,
             rate_limiter=services.rate_limiter,
+            live=services.live,
         )
+
+    async def on_ws_connect(self, context: HubContext) -> UnsetType | dict[str, object] | None:
+        """A connection without a valid token is closed with 4403 Forbidden at once. When the
+        token store cannot be reached the connection is accepted and each subscription checks
+        the token again (and answers UNAVAILABLE or UNAUTHENTICATED)."""
+        authorization = connection_authorization(context.connection_params,
+                                                 context.request.headers)
+        context.credentials = Credentials(authorization, context.tokens)
+        try:
+            await context.credentials.token()
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": error.message}) from error
+        except Unavailable:
+            context.credentials = Credentials(authorization, context.tokens)
+        return await super().on_ws_connect(context)

@@ -1,13 +1,14 @@
-// The jobs view: recent jobs with their progress, refreshed every 2 s while the view is open
-// and some job is still queued or running; start an auto-tag job, cancel a running one.
+// The jobs view: recent jobs with their progress. The list loads when the view opens (and on
+// Refresh, start and cancel); each queued or running job in it then follows its jobProgress
+// subscription (live.js) until it ends, with no polling. Start an auto-tag job, cancel one.
 
 import { h, clear, captureFocus, cssEscape, restoreFocus } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
-import { CANCEL_JOB, JOBS, START_AUTO_TAG_JOB } from '/static/operations.js';
+import { liveClient } from '/static/live.js';
+import { CANCEL_JOB, JOB_PROGRESS, JOBS, START_AUTO_TAG_JOB } from '/static/operations.js';
 import { formatDate, formatRate, formatSeconds } from '/static/format.js';
 import { showError, showStatus } from '/static/status.js';
 
-const REFRESH_MS = 2000;
 const ACTIVE_STATES = new Set(['QUEUED', 'RUNNING']);
 const KIND_LABELS = { AUTO_TAG: 'Auto-tag', RERENDER: 'Re-render', REINDEX: 'Re-index' };
 const STATE_LABELS = {
@@ -16,16 +17,48 @@ const STATE_LABELS = {
 
 export function createJobsView({ tbody, startButton, onlyUntagged, refreshButton, onJobsSettled }) {
   let open = false;
-  let timer = 0;
   let sequence = 0;
-  let activeIds = new Set();
+  let shown = [];
+  const following = new Map(); // job id -> stops its subscription
 
   startButton.addEventListener('click', () => startAutoTag());
   refreshButton.addEventListener('click', () => refresh());
 
-  function schedule() {
-    clearTimeout(timer);
-    timer = setTimeout(() => refresh(), REFRESH_MS);
+  /** Follows every active job shown, and stops following the others. */
+  function follow() {
+    const active = new Set(shown.filter((job) => ACTIVE_STATES.has(job.state)).map((job) => job.id));
+    for (const [id, stop] of following) {
+      if (!active.has(id)) {
+        stop();
+        following.delete(id);
+      }
+    }
+    for (const id of active) {
+      if (following.has(id)) continue;
+      following.set(id, liveClient().subscribe(JOB_PROGRESS, { id }, {
+        next: (data) => changed(data.jobProgress),
+        error: (error) => {
+          following.delete(id);
+          if (open) showError(error, 'Live progress of a job stopped; use Refresh');
+        },
+        complete: () => following.delete(id),
+      }));
+    }
+  }
+
+  function unfollowAll() {
+    for (const stop of following.values()) stop();
+    following.clear();
+  }
+
+  /** One job's new state from its subscription. */
+  function changed(job) {
+    const index = shown.findIndex((candidate) => candidate.id === job.id);
+    if (!open || index < 0) return;
+    const before = shown[index];
+    shown = shown.map((candidate, at) => (at === index ? job : candidate));
+    render(shown);
+    if (ACTIVE_STATES.has(before.state) && !ACTIVE_STATES.has(job.state)) onJobsSettled?.([job]);
   }
 
   function renderRow(job) {
@@ -71,23 +104,21 @@ export function createJobsView({ tbody, startButton, onlyUntagged, refreshButton
   }
 
   async function refresh() {
-    clearTimeout(timer);
     if (!open) return;
     const mine = ++sequence;
     tbody.closest('table').setAttribute('aria-busy', 'true');
     try {
       const data = await gql(JOBS, { first: 20 });
       if (mine !== sequence || !open) return;
-      render(data.jobs);
-      const nowActive = new Set(data.jobs.filter((job) => ACTIVE_STATES.has(job.state)).map((job) => job.id));
-      const settled = data.jobs.filter((job) => activeIds.has(job.id) && !nowActive.has(job.id));
-      activeIds = nowActive;
+      const wasActive = new Set(shown.filter((job) => ACTIVE_STATES.has(job.state)).map((job) => job.id));
+      shown = data.jobs;
+      render(shown);
+      follow();
+      const settled = shown.filter((job) => wasActive.has(job.id) && !ACTIVE_STATES.has(job.state));
       if (settled.length) onJobsSettled?.(settled);
-      if (nowActive.size) schedule();
     } catch (error) {
       if (mine !== sequence || !open) return;
       showError(error, 'Could not load the jobs');
-      if (activeIds.size) schedule(); // keep trying while something was running
     } finally {
       if (mine === sequence) tbody.closest('table').setAttribute('aria-busy', 'false');
     }
@@ -96,8 +127,7 @@ export function createJobsView({ tbody, startButton, onlyUntagged, refreshButton
   async function startAutoTag() {
     startButton.disabled = true;
     try {
-      const data = await gql(START_AUTO_TAG_JOB, { onlyUntagged: onlyUntagged.checked });
-      activeIds.add(data.startAutoTagJob.id);
+      await gql(START_AUTO_TAG_JOB, { onlyUntagged: onlyUntagged.checked });
       showStatus('Auto-tag job started.', { tone: 'success' });
       await refresh();
     } catch (error) {
@@ -136,7 +166,7 @@ export function createJobsView({ tbody, startButton, onlyUntagged, refreshButton
     hide() {
       open = false;
       sequence += 1;
-      clearTimeout(timer);
+      unfollowAll();
     },
     get isOpen() {
       return open;

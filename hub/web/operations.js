@@ -135,22 +135,33 @@ mutation UploadAsset($file: Upload!, $sku: String) {
 }
 ${CARD_ASSET_FRAGMENT}`;
 
+export const JOB_FRAGMENT = `
+fragment JobRow on Job {
+  id
+  kind
+  state
+  total
+  processed
+  failed
+  ratePerSecond
+  etaSeconds
+  createdAt
+  cancelRequested
+  error
+}`;
+
 export const JOBS = `
 query Jobs($first: Int!) {
-  jobs(first: $first) {
-    id
-    kind
-    state
-    total
-    processed
-    failed
-    ratePerSecond
-    etaSeconds
-    createdAt
-    cancelRequested
-    error
-  }
-}`;
+  jobs(first: $first) { ...JobRow }
+}
+${JOB_FRAGMENT}`;
+
+/** A job's progress, live: the job now, then at each change until it has ended. */
+export const JOB_PROGRESS = `
+subscription JobProgress($id: ID!) {
+  jobProgress(id: $id) { ...JobRow }
+}
+${JOB_FRAGMENT}`;
 
 export const START_AUTO_TAG_JOB = `
 mutation StartAutoTagJob($onlyUntagged: Boolean!) {

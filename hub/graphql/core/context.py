@@ -1,12 +1,17 @@
-"""The per-request context: services, settings and a fresh set of DataLoaders."""
+"""The per-request context: services, settings and a fresh set of DataLoaders.
+
+Over WebSocket one context serves the whole connection: its token is looked up again for each
+operation, and its DataLoaders are renewed for each operation and each subscription event, so
+nothing is cached longer than one answer."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
@@ -22,12 +27,13 @@ from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.media.dataloaders import MediaLoaders
 from hub.http.urls import MediaUrls
 from hub.jobs.service import JobService
+from hub.live.watches import LiveUpdates
 from hub.webhooks.store import WebhookStore
 
 
 @dataclass
 class HubContext:
-    request: Request
+    request: HTTPConnection  # a Request, or the WebSocket of a subscriptions connection
     response: Response | None
     settings: Settings
     catalog: CatalogService
@@ -41,14 +47,30 @@ class HubContext:
     credentials: Credentials
     tokens: TokenStore
     rate_limiter: RateLimiter
+    live: LiveUpdates
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # The `connection_init` payload of a WebSocket connection (Strawberry sets it).
+    connection_params: dict[str, Any] | None = None
+
     @cached_property
     def media_urls(self) -> MediaUrls:
-        """Signed media URLs, absolute to where this request reached the hub."""
-        return MediaUrls(base=str(self.request.base_url).rstrip("/"),
+        """Signed media URLs, absolute to where this request reached the hub (over http(s)
+        also when it came as a WebSocket)."""
+        base = self.request.base_url
+        scheme = {"ws": "http", "wss": "https"}.get(base.scheme, base.scheme)
+        return MediaUrls(base=str(base.replace(scheme=scheme)).rstrip("/"),
                          secret=self.settings.signing_secret,
                          ttl_seconds=self.settings.signed_url_ttl_seconds)
 
+    def renew_credentials(self) -> None:
+        """Look the token up again (for each operation on a long-lived connection), so a
+        revoked token starts nothing new."""
+        self.credentials = Credentials(self.credentials.authorization, self.tokens)
+
+    def renew_loaders(self) -> None:
+        """Fresh DataLoaders: a long-lived (WebSocket) context must not serve cached rows."""
+        self.catalog_loaders = CatalogLoaders(self.catalog)
+        self.media_loaders = MediaLoaders(self.catalog)
 
     async def count_expensive(self, action: Expensive) -> None:
         """Count an expensive operation against the request's token (RATE_LIMITED past it)."""

@@ -25,7 +25,16 @@ class ErrorCodes(SchemaExtension):
         if result is not None and result.errors:
             result.errors = [self._coded(error) for error in result.errors]
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each message of an operation over WebSocket (a subscription's events, its initial
+        error) is coded before it is sent, not only the operation's last result."""
+        if getattr(result, "errors", None):
+            result.errors = [self._coded(error) for error in result.errors]
+        yield
+
     def _coded(self, error: GraphQLError) -> GraphQLError:
+        if error.extensions and "code" in error.extensions:
+            return error  # coded already (a streamed result is seen again at the end)
         original = error.original_error
         if isinstance(original, HubError):
             return _with_extensions(error, original.message, {"code": original.code.value,

@@ -1,6 +1,10 @@
-"""Job queries and mutations: thin resolvers over JobService."""
+"""Job queries, mutations and the progress subscription: thin resolvers over JobService and
+the live job watch."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
 import strawberry
 
@@ -10,6 +14,7 @@ from hub.graphql.core.permissions import IsAdmin, IsReader
 from hub.graphql.jobs.types import Job
 from hub.graphql.media.filters import asset_query
 from hub.graphql.media.types import AssetFilter
+from hub.live.watches import JobSnapshot
 from hub.models.job import Job as JobModel
 from hub.models.job import JobState
 
@@ -61,3 +66,22 @@ class JobMutations:
                          description="Stop a job; items already done stay done.")
     async def cancel_job(self, info: Info, id: strawberry.ID) -> Job:
         return await _job(info, await info.context.jobs.cancel(str(id)))
+
+
+@strawberry.type
+class JobSubscriptions:
+    @strawberry.subscription(permission_classes=[IsReader],
+                             description="The job with its progress now, then each time its "
+                             "state or counts change; completes after the job has ended "
+                             "(SUCCEEDED, FAILED or CANCELLED). NOT_FOUND for an unknown id.")
+    async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Job, None]:
+        return _job_events(info, await info.context.live.job_progress(str(id)))
+
+
+async def _job_events(
+    info: Info, snapshots: AsyncGenerator[JobSnapshot, None]
+) -> AsyncGenerator[Job, None]:
+    async with aclosing(snapshots):
+        async for snapshot in snapshots:
+            info.context.renew_loaders()
+            yield Job.from_model(snapshot.job, snapshot.progress)
