@@ -1,6 +1,6 @@
 """GraphQL over HTTP as frontend clients meet it: GET for queries, content negotiation between
 application/graphql-response+json and application/json with the spec's status codes, ETags on
-GET queries."""
+GET queries, and automatic persisted queries (with the allow-list mode of production)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 
-from conftest import ApiClient, Callers, LiveHub
+from hub.auth.roles import Role
+from hub.config import Settings
+
+from conftest import ApiClient, Callers, LiveHub, issue_token
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -242,3 +245,116 @@ def test_mutations_posts_and_errors_are_never_cached(
         assert response.status_code == 200, response.text
         assert response.headers["cache-control"] == "no-store"
         assert "etag" not in response.headers
+
+
+# Automatic persisted queries
+
+
+def test_a_persisted_query_is_registered_once_then_sent_by_hash_over_get(
+    hub: LiveHub, callers: Callers
+) -> None:
+    query = unique_query()
+    reader = callers.with_role(Role.READER, "shop frontend")
+
+    unknown = get(reader, {"extensions": persisted(query)})
+    unknown_strict = get(reader, {"extensions": persisted(query)}, accept=APOLLO_ACCEPT)
+    registered = post(reader, {"query": query, "extensions": persisted(query)})
+    by_hash = get(reader, {"extensions": persisted(query)},
+                  accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    revalidated = get(reader, {"extensions": persisted(query)},
+                      accept="text/html,application/xhtml+xml,*/*;q=0.8",
+                      **{"if-none-match": by_hash.headers.get("etag", "-")})
+
+    assert unknown.status_code == 200, "Apollo's protocol: 200 under application/json"
+    assert codes(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert unknown.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+    assert unknown_strict.status_code == 404 and codes(unknown_strict) == [
+        "PERSISTED_QUERY_NOT_FOUND"]
+    assert registered.status_code == 200 and "errors" not in registered.json()
+    assert by_hash.status_code == 200, by_hash.text
+    assert by_hash.headers["content-type"].startswith(JSON), "data, not the GraphiQL page"
+    assert by_hash.json()["data"] == registered.json()["data"]
+    assert revalidated.status_code == 304
+
+
+def test_a_hash_that_does_not_match_its_query_is_refused_and_nothing_is_stored(
+    hub: LiveHub,
+) -> None:
+    query, other = unique_query(), unique_query()
+
+    mismatch = post(hub, {"query": other, "extensions": persisted(query)})
+    strict = post(hub, {"query": other, "extensions": persisted(query)}, accept=GRAPHQL_RESPONSE)
+    afterwards = get(hub, {"extensions": persisted(query)})
+
+    assert mismatch.status_code == 200 and codes(mismatch) == ["BAD_USER_INPUT"]
+    assert mismatch.json()["errors"][0]["message"] == "provided sha does not match query"
+    assert strict.status_code == 400
+    assert codes(afterwards) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_only_documents_that_ran_are_stored(hub: LiveHub, callers: Callers) -> None:
+    """A document that does not validate, or a caller without a valid token, stores nothing."""
+    invalid = "{ products { edges { node { price } } } }" + f" # {uuid.uuid4().hex}"
+    anonymous_query = unique_query()
+
+    refused = post(hub, {"query": invalid, "extensions": persisted(invalid)})
+    anonymous = post(callers.anonymous(),
+                     {"query": anonymous_query, "extensions": persisted(anonymous_query)})
+
+    assert codes(refused) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert codes(anonymous) == ["UNAUTHENTICATED"], "it ran, as any anonymous query does"
+    assert codes(get(hub, {"extensions": persisted(invalid)})) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert codes(get(hub, {"extensions": persisted(anonymous_query)})) == [
+        "PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_malformed_persisted_query_extensions_are_bad_user_input(hub: LiveHub) -> None:
+    query = "{ __typename }"
+    sha = hashlib.sha256(query.encode()).hexdigest()
+    cases = [
+        {"persistedQuery": {"version": 2, "sha256Hash": sha}},
+        {"persistedQuery": {"version": 1, "sha256Hash": "abc"}},
+        {"persistedQuery": "yes"},
+    ]
+
+    for extensions in cases:
+        response = post(hub, {"query": query, "extensions": extensions})
+
+        assert codes(response) == ["BAD_USER_INPUT"], extensions
+        assert response.json()["errors"][0]["extensions"]["field"].startswith(
+            "extensions.persistedQuery")
+
+
+def test_the_allowlist_mode_runs_only_registered_queries_and_only_admins_register(
+    hub_settings: Settings,
+) -> None:
+    registered, unregistered = unique_query(), unique_query()
+    live = LiveHub(hub_settings.model_copy(update={"persisted_queries_only": True})).start()
+    reader = live.client(issue_token(hub_settings, Role.READER, "shop frontend"))
+    editor = live.client(issue_token(hub_settings, Role.EDITOR, "merchandiser"))
+    try:
+        plain = post(reader, {"query": unregistered})
+        plain_strict = post(reader, {"query": unregistered}, accept=GRAPHQL_RESPONSE)
+        by_editor = post(editor, {"query": unregistered, "extensions": persisted(unregistered)})
+        by_admin = post(live, {"query": registered, "extensions": persisted(registered)})
+        by_hash = get(reader, {"extensions": persisted(registered)})
+        as_text = post(reader, {"query": registered})
+        unknown_hash = get(reader, {"extensions": persisted(unregistered)})
+        admin_ad_hoc = post(live, {"query": unregistered})
+        still_unknown = get(reader, {"extensions": persisted(unregistered)})
+    finally:
+        reader.close()
+        editor.close()
+        live.stop()
+
+    for refused in (plain, by_editor):
+        assert refused.status_code == 200
+        assert codes(refused) == ["QUERY_NOT_IN_ALLOWLIST"]
+        assert "data" not in refused.json()
+    assert plain_strict.status_code == 403
+    assert "errors" not in by_admin.json(), by_admin.text
+    assert by_hash.status_code == 200 and by_hash.json()["data"] == by_admin.json()["data"]
+    assert "errors" not in as_text.json(), "the text of a registered query runs too"
+    assert codes(unknown_hash) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert "errors" not in admin_ad_hoc.json(), "admins may run ad-hoc operations ..."
+    assert codes(still_unknown) == ["PERSISTED_QUERY_NOT_FOUND"], "... which are not stored"

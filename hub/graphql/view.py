@@ -1,6 +1,6 @@
 """The Strawberry ASGI view: a HubContext for every request, wired to the rules of GraphQL over
-HTTP (over_http, http_cache) and strict request reading (request_body). The rules live in those
-modules; this one only calls them at the right step."""
+HTTP (over_http, http_cache), persisted queries (persisted/) and strict request reading
+(request_body). The rules live in those modules; this one only calls them at the right step."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.auth.credentials import Credentials
-from hub.errors import ErrorCode
+from hub.errors import ErrorCode, HubError
 from hub.graphql.catalog.dataloaders import CatalogLoaders
 from hub.graphql.core.context import HubContext
 from hub.graphql.media.dataloaders import MediaLoaders
@@ -29,8 +29,10 @@ from hub.graphql.over_http import (
     GraphQLExchange,
     GraphQLRefusal,
     OperationNotFound,
+    is_request_error,
     refused,
 )
+from hub.graphql.persisted.protocol import PersistedQueries
 from hub.graphql.request_body import (
     StrictRequestAdapter,
     check_content_type,
@@ -62,8 +64,9 @@ class HubGraphQL(GraphQL[HubContext, None]):
         await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        """Only when GraphiQL is on."""
-        return self.graphql_ide is not None and super().should_render_graphql_ide(request)
+        """Only when GraphiQL is on, and not for a GET of a persisted query (no `query`)."""
+        return (self.graphql_ide is not None and "extensions" not in request.query_params
+                and super().should_render_graphql_ide(request))
 
     def parse_json(self, data: str | bytes) -> Any:
         return parse_request_json(data)
@@ -105,10 +108,17 @@ class HubGraphQL(GraphQL[HubContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Strawberry's, with a mutation over GET refused with 405 (Strawberry says 400)."""
+        """Strawberry's, with persisted queries around it, and a mutation over GET refused with
+        405 (Strawberry says 400)."""
+        persisted: PersistedQueries = request.app.state.persisted_queries
         try:
-            return await self.schema.execute(
-                request_data.query,
+            document = await persisted.resolve(request_data.query, request_data.extensions,
+                                               context.credentials)
+        except HubError as error:
+            return refused(error)
+        try:
+            result = await self.schema.execute(
+                document.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -125,7 +135,11 @@ class HubGraphQL(GraphQL[HubContext, None]):
             return refused(OperationNotFound(error.as_http_error_reason()))
         except MissingQueryError as error:
             raise GraphQLRefusal(400, ErrorCode.BAD_USER_INPUT,
-                                 "the request has no GraphQL query") from error
+                                 "the request has no GraphQL query: send `query`, or a "
+                                 "persisted query's hash in extensions.persistedQuery") from error
+        if not is_request_error(result):
+            await persisted.remember(document, context.credentials)
+        return result
 
     async def process_result(
         self, request: Request, result: ExecutionResult
