@@ -20,15 +20,17 @@ being stored (ad-hoc operations such as creating tokens keep working).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from hub.auth.credentials import Credentials
 from hub.auth.roles import Role
-from hub.errors import BadUserInput, ErrorCode, HubError, Unauthenticated
+from hub.errors import BadUserInput, ErrorCode, HubError, Unauthenticated, Unavailable
 from hub.graphql.persisted.store import PersistedQueryStore
 
+logger = logging.getLogger("hub.graphql")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -86,10 +88,15 @@ class PersistedQueries:
         return Document(query, sha256)
 
     async def remember(self, document: Document, credentials: Credentials) -> None:
-        """Store a document that has run, when `resolve` said so."""
+        """Store a document that has run, when `resolve` said so. Its answer stands even when
+        MongoDB fails here: the client just sends the query again next time."""
         if document.store_after_run and document.query is not None and document.sha256:
             token = await credentials.token()
-            await self.store.add(document.sha256, document.query, registered_by=token.id)
+            try:
+                await self.store.add(document.sha256, document.query, registered_by=token.id)
+            except Unavailable as error:
+                logger.warning("persisted query %s not stored: %s", document.sha256,
+                               error.message)
 
     async def _may_store(self, credentials: Credentials) -> bool:
         try:
