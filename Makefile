@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench load install browser frontend services services-down services-status demo serve worker lint schema
+.PHONY: run test bench load install browser frontend audit-deps services services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
 	$(BIN)/hub serve
 
-test: services browser frontend
+test: services browser frontend audit-deps
 	$(BIN)/pytest
 
 # torch alone is ~5 GB: installed once into .venv and reused until pyproject.toml changes.
@@ -40,6 +40,17 @@ $(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
 	else echo "npm is missing: the frontend example's tests will be skipped (install Node.js 20+)"; fi
 
 frontend: $(FRONTEND)/node_modules/.installed
+
+# graphql-http's GraphQL-over-HTTP conformance audits run on Node (tests/graphql_http_audit),
+# installed from the committed lock file once, and again when the lock file changes.
+AUDIT := tests/graphql_http_audit
+audit-deps:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "node/npm not found: the GraphQL-over-HTTP conformance audit will be skipped (install Node 18+)"; \
+	elif [ ! -f $(AUDIT)/node_modules/.package-lock.json ] || \
+	     [ $(AUDIT)/package-lock.json -nt $(AUDIT)/node_modules/.package-lock.json ]; then \
+	  npm ci --prefix $(AUDIT) --no-audit --no-fund; \
+	fi
 
 services: install
 	$(BIN)/hub services up

@@ -20,6 +20,8 @@ from hub.catalog.indexes import ensure_mongo_indexes
 from hub.config import Settings
 from hub.container import HubServices
 from hub.errors import HubError
+from hub.graphql.persisted.protocol import PersistedQueries
+from hub.graphql.persisted.store import PersistedQueryStore
 from hub.graphql.schema import build_schema
 from hub.graphql.view import HubGraphQL
 from hub.health import check_health
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             services.library.storage.clear_staging()
             app.state.settings = settings
             app.state.services = services
+            app.state.persisted_queries = PersistedQueries(
+                PersistedQueryStore(stores.db), allowlist_only=settings.persisted_queries_only)
             await ensure_mongo_indexes(stores.db)
             # Start even when Elasticsearch is down: the drainer creates the indexes later.
             await ensure_search_indices(services.catalog)
@@ -80,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", browser_page, methods=["GET", "HEAD"]),
         Mount("/static", app=StaticFiles(directory=WEB_DIR), name="static"),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # any method: the view answers 405 with a GraphQL error
         WebSocketRoute("/graphql", graphql),
         *media_routes,
         *upload_routes,

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     # Estimated fields a document may resolve (page sizes times nested lists; see
     # hub/graphql/core/cost.py): a page of 50 products with media and renditions is ~15,000.
     max_query_cost: int = 50_000
+    # Allow-list mode for production: only persisted queries (stored by their SHA-256, see
+    # hub/graphql/persisted/protocol.py) run; only admin tokens may register new ones.
+    persisted_queries_only: bool = False
     # Schema introspection (GraphiQL, codegen); off by default in production.
     introspection: bool | None = None
     # Browser origins allowed to call the API (CORS), e.g. ["https://shop.example.com"].

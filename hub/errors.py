@@ -15,7 +15,10 @@ masked INTERNAL error. Clients switch on the code, never on the message.
     └── Unavailable            UNAVAILABLE   (a store is down; retry later)
 
 REQUEST_TIMEOUT has no exception of its own: the HTTP layer answers it (status 408) when a
-request body stalls or misses its deadline, before any service runs.
+request body stalls or misses its deadline, before any service runs. Nor do METHOD_NOT_ALLOWED
+(a mutation over GET, 405) and NOT_ACCEPTABLE (an Accept header without a GraphQL media type,
+406): the GraphQL endpoint answers them before any operation runs. The persisted-query codes
+belong to hub/graphql/persisted/protocol.py.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ class ErrorCode(StrEnum):
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     UNAVAILABLE = "UNAVAILABLE"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    # Automatic persisted queries: Apollo clients switch on the first code to send the query.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    QUERY_NOT_IN_ALLOWLIST = "QUERY_NOT_IN_ALLOWLIST"
     INTERNAL = "INTERNAL"
     # Raised by the GraphQL engine itself, before any resolver runs.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"

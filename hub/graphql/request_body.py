@@ -8,6 +8,9 @@ quietly turn into something else (or crash on) is refused with a reason and a 4x
 - Multipart part headers (field and file names) and text parts must be valid UTF-8: Starlette's
   parser would decode them as Latin-1 instead. Its own refusals (a part too large, no boundary)
   become coded errors too, and spooled files are closed whatever goes wrong.
+- A POST must say it is JSON (UTF-8) or a multipart upload: 415 otherwise, a missing
+  Content-Type included (the graphql-over-http spec). A GET's `variables` and `extensions`
+  parameters must be JSON objects.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from typing import Any
 
 from cross_web import FormData, HTTPException, StarletteRequestAdapter
+from cross_web.content_type import parse_content_type
 from starlette.datastructures import FormData as StarletteFormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
@@ -27,14 +31,16 @@ _TOO_DEEP = f"the request's JSON nests deeper than {MAX_JSON_DEPTH} levels"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_request_json(data: str | bytes) -> dict[str, Any] | list[Any]:
+def parse_request_json(
+    data: str | bytes, what: str = "the request body"
+) -> dict[str, Any] | list[Any]:
     """A request's JSON document; HTTPException 400 saying what is wrong otherwise."""
     if isinstance(data, bytes):
-        data = _utf8(data, "the request body")
+        data = _utf8(data, what)
     try:
         parsed = json.loads(data, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise HTTPException(400, f"the request body is not JSON: {error.msg} at line "
+        raise HTTPException(400, f"{what} is not JSON: {error.msg} at line "
                                  f"{error.lineno}, column {error.colno}") from error
     except RecursionError as error:
         raise HTTPException(400, _TOO_DEEP) from error
@@ -42,6 +48,33 @@ def parse_request_json(data: str | bytes) -> dict[str, Any] | list[Any]:
         raise HTTPException(400, "the request's JSON must be an object with a query")
     _check_values(parsed)
     return parsed
+
+
+def parse_json_parameter(name: str, value: str) -> dict[str, Any] | None:
+    """A GET request's `variables` or `extensions`: a JSON object; empty means none."""
+    if not value:
+        return None
+    parsed = parse_request_json(value, f"the `{name}` parameter")
+    if not isinstance(parsed, dict):
+        raise HTTPException(400, f"the `{name}` parameter must be a JSON object")
+    return parsed
+
+
+def check_content_type(content_type: str | None, *, multipart: bool) -> None:
+    """A POST body's media type: JSON in UTF-8, or (with uploads on) multipart; 415 otherwise."""
+    media_type, parameters = parse_content_type(content_type or "")
+    if media_type == "application/json":
+        charset = parameters.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise HTTPException(415, "GraphQL JSON must be UTF-8 (Content-Type: "
+                                     f"application/json; charset=utf-8), not {charset}")
+        return
+    if multipart and media_type == "multipart/form-data":
+        return
+    what = f"Content-Type {media_type}" if media_type else "no Content-Type"
+    raise HTTPException(415, f"a GraphQL POST needs Content-Type: application/json"
+                             f"{' (or multipart/form-data for uploads)' if multipart else ''}; "
+                             f"this request has {what}")
 
 
 def _utf8(data: bytes | bytearray, what: str) -> str:

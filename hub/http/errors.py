@@ -1,5 +1,5 @@
 """HubErrors raised by plain HTTP routes become JSON shaped like GraphQL errors, with the
-matching HTTP status."""
+matching HTTP status (the GraphQL endpoint uses the same table for the requests it refuses)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ HTTP_STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.NOT_ACCEPTABLE: 406,
+    ErrorCode.REQUEST_TIMEOUT: 408,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.GRAPHQL_PARSE_FAILED: 400,
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: 400,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 404,
+    ErrorCode.QUERY_NOT_IN_ALLOWLIST: 403,
 }
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from hub.http.conditional import none_match_hits
+
 
 def blob_response(
     request: Request,
@@ -31,8 +33,7 @@ def blob_response(
     }
     if vary_accept:
         headers["Vary"] = "Accept"
-    if_none_match = request.headers.get("if-none-match", "")
-    if quoted in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*":
+    if none_match_hits(request.headers.get("if-none-match"), quoted):
         return Response(status_code=304, headers=headers)
     # FileResponse answers Range and If-Range itself; it keeps our ETag over its own.
     return FileResponse(path, media_type=content_type, headers=headers, filename=filename,
