@@ -304,3 +304,11 @@ def test_a_nullable_argument_left_out_means_null_not_a_crash(hub: LiveHub) -> No
     result = hub.graphql('mutation { setAssetFocalPoint(id: "000000000000000000000000") { id } }')
 
     assert result.codes == ["NOT_FOUND"], result.errors
+
+
+def test_a_semantic_search_for_no_hits_answers_an_empty_list(hub: LiveHub) -> None:
+    """Found by the fuzz: a kNN search for `first: 0` reached Elasticsearch, which refuses k = 0."""
+    result = hub.graphql('{ searchAssets(query: "sofa", mode: SEMANTIC, first: 0) { score } }')
+
+    assert not result.errors, result.errors
+    assert result.data == {"searchAssets": []}
