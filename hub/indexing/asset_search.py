@@ -109,6 +109,8 @@ class AssetSearch:
         exclude: Sequence[str] = (),
     ) -> list[ScoredAsset]:
         """The k assets whose vectors are closest (cosine) among those the filter selects."""
+        if k < 1:  # a page of none (first: 0); Elasticsearch refuses a kNN search for k = 0
+            return []
         filters = self._query(query)  # in a kNN filter, text narrows the candidates, unscored
         if exclude:
             filters["bool"]["must_not"].append({"ids": {"values": list(exclude)}})

@@ -66,8 +66,8 @@ _SAMSUNG_TRAILER_START = b"SEFH"
 def refuse_polyglot(path: Path, sniffed: SniffedType) -> None:
     """Raise UnsupportedMediaType when an image file is also something else; see the module
     docstring for what counts. Reads the file through a memory map, never whole into memory."""
-    if sniffed.kind is not AssetKind.IMAGE:
-        return
+    if sniffed.kind is not AssetKind.IMAGE or path.stat().st_size == 0:
+        return  # (an empty file cannot be memory-mapped; it is refused as empty anyway)
     image = _IMAGE_NAMES.get(sniffed, "an image")
     with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
         end_of = _IMAGE_END.get(sniffed)

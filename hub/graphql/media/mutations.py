@@ -87,7 +87,7 @@ class MediaMutations:
                          description="Set (or with null, clear) the point cover crops keep in "
                          "view; renditions are made anew.")
     async def set_asset_focal_point(
-        self, info: Info, id: strawberry.ID, focal_point: FocalPointInput | None
+        self, info: Info, id: strawberry.ID, focal_point: FocalPointInput | None = None
     ) -> Asset:
         point = FocalPoint(x=focal_point.x, y=focal_point.y) if focal_point else None
         return Asset(model=await info.context.library.set_focal_point(str(id), point))
