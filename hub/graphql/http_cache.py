@@ -1,8 +1,13 @@
 """Caching headers of GraphQL responses: GET queries are revalidated by ETag, nothing else is
 stored anywhere.
 
-A successful GET query gets a strong ETag (a hash of its media type and bytes) and
+A successful GET query gets a weak ETag (a hash of its media type and its `data`) and
 `Cache-Control: private, max-age=0, must-revalidate`:
+
+- weak, over `data` only: the body also carries diagnostics that differ between two runs of the
+  same query (`extensions.storeCalls`, e.g. one more MongoDB call when a token's last use is
+  recorded), so equal answers are equivalent rather than byte-identical; a 304 hands the client
+  back its copy of the same data.
 
 - `private`: every operation is answered for one token, so a shared cache (CDN, proxy) must not
   keep the answer and hand it to another caller. Without it `must-revalidate` would even let a
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 from starlette.responses import Response
 
@@ -30,11 +36,12 @@ NO_STORE = "no-store"
 VARY = "Authorization, Accept"
 
 
-def strong_etag(content_type: str, body: bytes) -> str:
-    """Quoted; the media type is hashed too, so the two representations of one answer (JSON
-    and graphql-response+json) never share a strong validator."""
-    digest = hashlib.sha256(content_type.encode() + b"\n" + body).digest()
-    return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
+def data_etag(content_type: str, body: bytes) -> str:
+    """Weak and quoted; the media type is hashed too, so the two representations of one answer
+    (JSON and graphql-response+json) never share a validator."""
+    data = json.dumps(json.loads(body).get("data"), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(content_type.encode() + b"\n" + data.encode()).digest()
+    return 'W/"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
 def conditional(response: Response, *, cacheable: bool, if_none_match: str | None) -> Response:
@@ -43,7 +50,7 @@ def conditional(response: Response, *, cacheable: bool, if_none_match: str | Non
     if not cacheable:
         response.headers["cache-control"] = NO_STORE
         return response
-    etag = strong_etag(response.headers["content-type"], bytes(response.body))
+    etag = data_etag(response.headers["content-type"], bytes(response.body))
     response.headers["etag"] = etag
     response.headers["cache-control"] = REVALIDATE
     if none_match_hits(if_none_match, etag):
