@@ -39,6 +39,7 @@ from hub.vision.settings import VisionSettings
 SIZES = {"tiny": ("hub-tiny", 12), "full": ("ViT-B-32", 160)}
 PHOTO_SIZE = (1024, 768)
 TARGET_OVERHEAD = 0.15
+REPEATS = 2
 
 
 async def seed(services: HubServices, count: int) -> list[Asset]:
@@ -101,18 +102,27 @@ async def measure(size: str) -> list[dict[str, Any]]:
                 images = [open_image_for_embedding(path, model.image_size) for path in paths]
                 decode_seconds = time.perf_counter() - began
                 model.embed_images(images[:2])  # warm-up
-                raw_seconds = min(_seconds(lambda: model.embed_images(images)) for _ in range(2))
-                job_seconds, job, progress = await run_job(services)
-                embedded = await stores.db.assets.count_documents(
-                    {"embedding_model": model.model_id, "tags.source": "AUTO"})
+                # Taking turns, best of REPEATS each: the load of other processes changes over
+                # a run, and neither side should get the quiet moments alone.
+                raw_seconds = job_seconds = float("inf")
+                for _ in range(REPEATS):
+                    raw_seconds = min(raw_seconds, _seconds(lambda: model.embed_images(images)))
+                    await stores.db.assets.update_many({}, {"$set": {
+                        "embedding": None, "embedding_model": None, "tags": []}})
+                    seconds, job, progress = await run_job(services)
+                    job_seconds = min(job_seconds, seconds)
+                    embedded = await stores.db.assets.count_documents(
+                        {"embedding_model": model.model_id, "tags.source": "AUTO"})
+                    if (job.state is not JobState.SUCCEEDED or progress.processed != count
+                            or embedded != count):
+                        raise RuntimeError(
+                            f"the auto-tag job did not tag every image: {job.state.value}, "
+                            f"{progress.processed}/{count} processed, {embedded} stored, "
+                            f"errors {progress.errors[:3]}")
             finally:
                 await stores.mongo.drop_database(settings.mongo_database)
                 await services.catalog.indexer.drop_indices()
 
-    if job.state is not JobState.SUCCEEDED or progress.processed != count or embedded != count:
-        raise RuntimeError(f"the auto-tag job did not tag every image: {job.state.value}, "
-                           f"{progress.processed}/{count} processed, {embedded} stored, "
-                           f"errors {progress.errors[:3]}")
     job_rate, raw_rate = count / job_seconds, count / raw_seconds
     overhead = 1 - job_rate / raw_rate
     precision = getattr(model, "precision", "?")
@@ -127,9 +137,10 @@ async def measure(size: str) -> list[dict[str, Any]]:
         "holds": overhead < TARGET_OVERHEAD,
         "notes": f"job system overhead {overhead:.1%}; {count} photos {PHOTO_SIZE[0]}x"
                  f"{PHOTO_SIZE[1]} JPEG, {architecture} {precision}, random weights; job: "
-                 f"start_auto_tag to SUCCEEDED, batches of {settings.jobs.batch_size}, vectors and "
-                 f"tags stored and indexed; baseline: the same runner's embed_images on the same "
-                 f"images already decoded (best of 2); decoding them took {decode_seconds:.2f} s "
+                 f"start_auto_tag to SUCCEEDED, batches of {settings.jobs.batch_size}, vectors "
+                 f"and tags stored and indexed (emptied again before each run); baseline: the "
+                 f"same runner's embed_images on the same images already decoded; best of "
+                 f"{REPEATS} each, taking turns; decoding the images took {decode_seconds:.2f} s "
                  f"({decode_seconds / job_seconds:.0%} of the job's time)",
     }]
 

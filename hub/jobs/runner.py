@@ -77,15 +77,24 @@ class JobRunner:
         processors: Mapping[JobKind, Processor],
         lease_seconds: float,
         poll_seconds: float,
+        concurrency: int = 1,
         worker: str | None = None,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.store = store
         self.processors = processors
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
         self.worker = worker or worker_name()
+        self._claiming = asyncio.Lock()
 
     async def run_forever(self) -> None:
+        """Work on `concurrency` batches at once until cancelled."""
+        await asyncio.gather(*(self._loop() for _ in range(self.concurrency)))
+
+    async def _loop(self) -> None:
         while True:
             try:
                 worked = await self.run_once()
@@ -100,6 +109,15 @@ class JobRunner:
 
     async def run_once(self) -> bool:
         """Process one batch of the oldest job that has one free; False when there was none."""
+        async with self._claiming:  # this runner's loops claim, and end jobs, one at a time
+            claimed = await self._claim()
+        if claimed is None:
+            return False
+        await self._process(*claimed)
+        return True
+
+    async def _claim(self) -> tuple[Job, JobBatch] | None:
+        """End jobs that are over; claim a free batch of the oldest job that has one."""
         for job in await self.store.active():
             if job.cancel_requested:
                 await self.store.finish(job, JobState.CANCELLED)
@@ -114,9 +132,8 @@ class JobRunner:
                     continue
                 claimed = await self.store.try_claim(batch, self.worker, self.lease_seconds)
                 if claimed is not None:
-                    await self._process(job, claimed)
-                    return True
-        return False
+                    return job, claimed
+        return None
 
     async def _process(self, job: Job, batch: JobBatch) -> None:
         if job.state is JobState.QUEUED:
