@@ -36,7 +36,7 @@ from hub.vision.base import open_image_for_embedding
 from hub.vision.settings import VisionSettings
 
 # architecture, images (the model runner is the hub's default: int8 image tower on a CPU)
-SIZES = {"tiny": ("hub-tiny", 12), "full": ("ViT-B-32", 160)}
+SIZES = {"tiny": ("hub-tiny", 12), "full": ("ViT-B-32", 128)}
 PHOTO_SIZE = (1024, 768)
 TARGET_OVERHEAD = 0.15
 REPEATS = 2

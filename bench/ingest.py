@@ -35,7 +35,7 @@ from hub.media.renditions import load_presets
 from hub.servers.stack import LocalStack
 from hub.stores import Stores
 
-SIZES = {"tiny": 12, "full": 300, "large": 1000}  # files
+SIZES = {"tiny": 12, "full": 200, "large": 1000}  # files
 PHOTO_SIZE = (800, 600)
 ROOT = Path(__file__).resolve().parent.parent
 
