@@ -230,6 +230,10 @@ async def _ingest(
     from hub.stores import Stores
 
     files = collect_files(paths)
+    # A bulk command: nobody reads each write back at once, so index writes skip the refresh per
+    # write (three per file: the asset, its renditions, its vector), which cost more than the
+    # writes themselves; one refresh at the end makes every file searchable.
+    settings = settings.model_copy(update={"es_refresh_on_write": "false"})
     async with Stores.open(settings) as stores:
         await ensure_mongo_indexes(stores.db)
         library = _library(stores)
@@ -237,6 +241,7 @@ async def _ingest(
         report = await ingest_files(library, files, sku=sku, tags=tags)
         print("making renditions ...", file=sys.stderr, flush=True)
         await library.wait_for_renditions()
+        await library.catalog.indexer.make_visible()
     if as_json:
         import json
 

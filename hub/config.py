@@ -61,6 +61,10 @@ class JobSettings(BaseModel):
     lease_seconds: float = 30.0
     poll_seconds: float = 1.0
     batch_size: int = 25
+    # Batches one process works on at once. With 2, one batch's store writes overlap the next
+    # batch's model work (the model runs one batch at a time), and rendering keeps every core
+    # busy between one item's steps.
+    concurrency: int = Field(default=2, ge=1)
     # Every API process also runs jobs, so a lone `hub serve` is complete; turn off when
     # dedicated `hub worker` processes do the work.
     run_in_api: bool = True

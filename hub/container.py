@@ -60,7 +60,8 @@ class HubServices:
         jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size)
         runner = JobRunner(store=store, processors=build_processors(library, vision),
                            lease_seconds=settings.jobs.lease_seconds,
-                           poll_seconds=settings.jobs.poll_seconds)
+                           poll_seconds=settings.jobs.poll_seconds,
+                           concurrency=settings.jobs.concurrency)
         dispatcher = WebhookDispatcher(
             webhooks, max_attempts=settings.webhooks.max_attempts,
             backoff_seconds=settings.webhooks.backoff_seconds,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from PIL import Image
 from test_jobs import JOB_FIELDS, wait_for_job, worker
 
@@ -242,3 +243,38 @@ def test_hub_models_status_says_which_weights_file_is_missing(hub_settings: Sett
     assert result.returncode == 1
     assert "open_clip_pytorch_model.bin" in result.stderr
     assert "hub models fetch" in result.stderr
+
+
+def test_the_cpu_runner_embeds_images_in_int8_close_to_float32() -> None:
+    from skimage import data
+
+    from hub.vision.openclip import OpenClipModel
+
+    settings = VisionSettings(architecture="hub-tiny", pretrained=None, random_weights_seed=7)
+    hub_runner = OpenClipModel(settings=settings)
+    float32 = OpenClipModel(settings=settings.model_copy(update={"quantize": "none"}))
+    photos = [Image.fromarray(getattr(data, name)())
+              for name in ("immunohistochemistry", "camera", "cat")]
+    texts = ["a photo of a cat", "a camera"]
+
+    images, reference = hub_runner.embed_images(photos), float32.embed_images(photos)
+
+    assert settings.quantize == "int8", "int8 is the default on a CPU"
+    assert (hub_runner.precision, float32.precision) == ("int8 image tower", "float32")
+    assert (images * reference).sum(axis=1).min() >= 0.99
+    assert (hub_runner.embed_texts(texts) == float32.embed_texts(texts)).all(), \
+        "texts are embedded in float32 either way"
+
+
+def test_int8_that_strays_from_float32_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.vision import int8
+    from hub.vision.openclip import OpenClipModel
+
+    monkeypatch.setattr(int8, "MIN_COSINE", 1.01)  # stricter than any quantization can meet
+    model = OpenClipModel(settings=VisionSettings(architecture="hub-tiny", pretrained=None,
+                                                  random_weights_seed=7))
+    model.load()
+
+    assert model.precision == "float32"
+    assert model.int8_check is not None and not model.int8_check.kept
+    assert "float32 kept" in model.int8_check.reason

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure
 
 from hub.errors import Unavailable
 
@@ -27,3 +28,13 @@ def is_duplicate_key(error: OperationFailure) -> bool:
     return isinstance(error, DuplicateKeyError) or (
         "duplicate key value violates unique constraint" in str(error)
     )
+
+
+def duplicate_key_indexes(error: BulkWriteError) -> set[int]:
+    """The positions of an unordered bulk write's operations that hit a unique index; raises
+    `error` again if any operation failed for another reason."""
+    failures: list[Mapping[str, Any]] = error.details.get("writeErrors", [])
+    if not all(failure.get("code") == 11000 or "duplicate key value violates unique constraint"
+               in str(failure.get("errmsg", "")) for failure in failures):
+        raise error
+    return {int(failure["index"]) for failure in failures}

@@ -316,6 +316,11 @@ class MediaLibrary:
         await self.catalog.events.emit(WebhookEvent.ASSET_UPDATED, asset_payload(asset))
         return asset
 
+    async def changed_many(self, assets: Sequence[Asset]) -> None:
+        """changed() for many assets (bulk jobs): the subscriptions are read once."""
+        await self.catalog.events.emit_many(WebhookEvent.ASSET_UPDATED,
+                                            [asset_payload(asset) for asset in assets])
+
     async def save_tags(self, asset_id: str, tags: list[Tag]) -> Asset:
         entry = await self.publisher.record(ASSET, asset_id)
         updated = await self.assets.update(asset_id, {

@@ -7,15 +7,17 @@ collection small enough to scan."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bson import ObjectId
-from pymongo import DeleteOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
-from hub.catalog.errors import is_duplicate_key, mongo_errors
+from hub.catalog.errors import duplicate_key_indexes, is_duplicate_key, mongo_errors
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,28 @@ class Outbox:
                     raise
                 await self.collection.update_one({"_id": entry.key}, {"$set": fields})
         return entry
+
+    async def record_many(self, kind: str, entity_ids: Sequence[str]) -> list[OutboxEntry]:
+        """record() for many entities in one round trip (bulk jobs write many at once)."""
+        now = datetime.now(UTC)
+        entries = [OutboxEntry(kind, entity_id, str(ObjectId()), now) for entity_id in entity_ids]
+        if not entries:
+            return entries
+
+        def fields(entry: OutboxEntry) -> dict[str, Any]:
+            return {"$set": {"kind": kind, "entity_id": entry.entity_id, "seq": entry.seq,
+                             "created_at": now}}
+
+        async with mongo_errors("recording changes"):
+            try:
+                await self.collection.bulk_write(
+                    [UpdateOne({"_id": entry.key}, fields(entry), upsert=True)
+                     for entry in entries], ordered=False)
+            except BulkWriteError as error:
+                for index in sorted(duplicate_key_indexes(error)):  # racing upserts: see record
+                    entry = entries[index]
+                    await self.collection.update_one({"_id": entry.key}, fields(entry))
+        return entries
 
     async def pending(self, limit: int) -> list[OutboxEntry]:
         async with mongo_errors("reading the outbox"):

@@ -47,6 +47,9 @@ class IndexPublisher:
     async def record(self, kind: str, entity_id: str) -> OutboxEntry:
         return await self.outbox.record(kind, entity_id)
 
+    async def record_many(self, kind: str, entity_ids: Sequence[str]) -> list[OutboxEntry]:
+        return await self.outbox.record_many(kind, entity_ids)
+
     async def discard(self, entries: Sequence[OutboxEntry]) -> None:
         """For a write that did not happen after all."""
         await self.outbox.done(list(entries))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from hub.models.asset import Asset, AssetKind, Tag, TagSource
 from hub.vision.base import EmbeddingModel, ModelWeightsMissing, open_image_for_embedding
 from hub.vision.cache import ModelCache
 from hub.vision.identity import model_id_for
-from hub.vision.labels import ZeroShotLabeler, load_vocabulary
+from hub.vision.labels import Suggestion, ZeroShotLabeler, load_vocabulary
 from hub.vision.settings import VisionSettings
 
 logger = logging.getLogger(__name__)
@@ -51,18 +52,30 @@ class VisionModels:
         return self._labeler
 
     async def embed_image(self, path: Path) -> list[float]:
+        [vector] = await self.embed_image_files([path])
+        if isinstance(vector, BadUserInput):
+            raise vector
+        return vector
+
+    async def embed_image_files(self, paths: Sequence[Path]) -> list[list[float] | BadUserInput]:
+        """Each file's vector, or why it cannot be read; decoded and embedded in one thread, as
+        one model call (batches are several times faster per image than single images)."""
         model = await self.model()
 
-        def run() -> np.ndarray:
-            image = open_image_for_embedding(path, size=model.image_size)
-            return model.embed_images([image])[0]
+        def run() -> list[list[float] | BadUserInput]:
+            images = []
+            results: list[BadUserInput | None] = []
+            for path in paths:
+                try:
+                    images.append(open_image_for_embedding(path, size=model.image_size))
+                    results.append(None)
+                except ValueError as error:
+                    results.append(BadUserInput(f"the image cannot be read: {error}",
+                                                reason="corrupt_image"))
+            vectors = iter(model.embed_images(images).tolist())
+            return [next(vectors) if result is None else result for result in results]
 
-        try:
-            vector = await asyncio.to_thread(run)
-        except ValueError as error:
-            raise BadUserInput(f"the image cannot be read: {error}",
-                               reason="corrupt_image") from error
-        return [float(value) for value in vector]
+        return await asyncio.to_thread(run)
 
     async def embed_text(self, text: str) -> list[float]:
         model = await self.model()
@@ -103,22 +116,104 @@ class AssetVision:
         except Exception:
             logger.exception("embedding asset %s failed", asset_id)
 
-    async def auto_tag(self, asset_id: str, *, only_untagged: bool = False) -> Asset:
-        """Replace the asset's unaccepted AUTO suggestions with fresh ones."""
-        asset = await self.embed_asset(asset_id)
-        if only_untagged and any(tag.accepted for tag in asset.tags):
-            return asset
-        labeler = await self.models.labeler()
-        vector = np.asarray([asset.embedding], dtype=np.float32)
-        suggestions = (await asyncio.to_thread(labeler.suggest, vector))[0]
-        async with self.library.locks.hold(asset_id):
-            current = await self.library.get_required(asset_id)
-            kept = [t for t in current.tags if t.source is TagSource.MANUAL or t.accepted]
-            known = {tag.label.casefold() for tag in kept}
-            fresh = [Tag(label=s.label, confidence=round(s.confidence, 4), source=TagSource.AUTO,
-                         accepted=False)
-                     for s in suggestions if s.label.casefold() not in known]
-            return await self.library.save_tags(asset_id, kept + fresh)
+    async def auto_tag(
+        self, asset_ids: Sequence[str], *, only_untagged: bool = False
+    ) -> dict[str, BaseException | None]:
+        """Replace each asset's unaccepted AUTO suggestions with fresh ones (with `only_untagged`,
+        not where a tag is accepted), embedding it first if it has no vector for this model.
+
+        Many at once, as an auto-tag job hands them over: one model batch for their images, one
+        labeller pass, one write per asset (vector and tags together) and one index update for
+        all, where one asset at a time would pay every round trip and a one-image model call per
+        image. Returns each asset's outcome: None, or the error that failed it alone."""
+        outcomes: dict[str, BaseException | None] = dict.fromkeys(asset_ids)
+        found = await self.library.assets.get_many(asset_ids)
+        assets = []
+        for asset_id in asset_ids:
+            asset = found.get(asset_id)
+            if asset is None:
+                outcomes[asset_id] = NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+            elif asset.kind not in EMBEDDED_KINDS:
+                outcomes[asset_id] = BadUserInput(
+                    f"{asset.kind.value} assets have no image to embed", id=asset_id)
+            else:
+                assets.append(asset)
+        model_id = self.models.model_id
+        fresh = await self._vectors_of([a for a in assets
+                                        if a.embedding is None or a.embedding_model != model_id])
+        vectors: dict[str, list[float]] = {}
+        for asset in assets:
+            vector = fresh.get(asset.id, asset.embedding)
+            if isinstance(vector, BaseException):
+                outcomes[asset.id] = vector
+            elif vector is not None:
+                vectors[asset.id] = vector
+        to_label = [a for a in assets if a.id in vectors
+                    and not (only_untagged and any(tag.accepted for tag in a.tags))]
+        suggestions: dict[str, list[Suggestion]] = {}
+        if to_label:
+            labeler = await self.models.labeler()
+            rows = np.asarray([vectors[a.id] for a in to_label], dtype=np.float32)
+            found_labels = await asyncio.to_thread(labeler.suggest, rows)
+            suggestions = {a.id: labels for a, labels in zip(to_label, found_labels, strict=True)}
+        writes = [a for a in assets if a.id in vectors]
+        publisher = self.library.publisher
+        # One outbox round trip for all; entries of assets left unwritten are discarded.
+        entries = await publisher.record_many(ASSET, [asset.id for asset in writes])
+        results = await asyncio.gather(
+            *(self._write(asset, fresh.get(asset.id), suggestions.get(asset.id))
+              for asset in writes), return_exceptions=True)
+        written, unwritten, updated, retagged = [], [], [], []
+        for asset, entry, result in zip(writes, entries, results, strict=True):
+            if isinstance(result, Unavailable):
+                raise result
+            if isinstance(result, BaseException):
+                outcomes[asset.id] = result
+                if isinstance(result, NotFound):
+                    unwritten.append(entry)
+            elif result is None:
+                unwritten.append(entry)
+            else:
+                written.append(entry)
+                updated.append(result)
+                if asset.id in suggestions:
+                    retagged.append(result)
+        await publisher.discard(unwritten)
+        if updated:
+            await publisher.publish(written, assets=updated)
+        await self.library.changed_many(retagged)
+        return outcomes
+
+    async def _write(
+        self,
+        asset: Asset,
+        vector: list[float] | BaseException | None,
+        suggestions: list[Suggestion] | None,
+    ) -> Asset | None:
+        """Store a new vector and fresh suggestions in one update, unless the file was replaced
+        meanwhile (both would be of the old file); None when there was nothing to write."""
+        library = self.library
+        async with library.locks.hold(asset.id):
+            current = await library.get_required(asset.id)
+            if current.sha256 != asset.sha256:
+                return None
+            changes: dict[str, object] = {}
+            if isinstance(vector, list):
+                changes |= {"embedding": vector, "embedding_model": self.models.model_id}
+            if suggestions is not None:
+                kept = [t for t in current.tags if t.source is TagSource.MANUAL or t.accepted]
+                known = {tag.label.casefold() for tag in kept}
+                new = [Tag(label=s.label, confidence=round(s.confidence, 4),
+                           source=TagSource.AUTO, accepted=False)
+                       for s in suggestions if s.label.casefold() not in known]
+                changes["tags"] = [tag.model_dump(mode="python") for tag in kept + new]
+            if not changes:
+                return None
+            updated = await library.assets.update(asset.id, {**changes,
+                                                             "updated_at": now_millis()})
+            if updated is None:
+                raise NotFound(f"no asset with id {asset.id!r}", id=asset.id)
+            return updated
 
     async def accept_suggestions(self, asset_id: str, labels: list[str] | None) -> Asset:
         """Promote AUTO suggestions (all, or those named) to accepted tags."""
@@ -133,6 +228,32 @@ class AssetVision:
                     if not t.accepted and (wanted is None or t.label.casefold() in wanted) else t
                     for t in asset.tags]
             return await self.library.save_tags(asset_id, tags)
+
+    async def _vectors_of(
+        self, assets: Sequence[Asset]
+    ) -> dict[str, list[float] | BaseException]:
+        """Vectors of many assets: images as one batch, videos from a poster frame each."""
+        images = [a for a in assets if a.kind is AssetKind.IMAGE]
+        paths = [self.library.storage.local_path(a.sha256) for a in images]
+        vectors: dict[str, list[float] | BaseException] = {}
+        if images:
+            try:
+                found: Sequence[list[float] | BaseException] = \
+                    await self.models.embed_image_files(paths)
+            except Unavailable:
+                raise
+            except Exception as error:  # the model failed: every image of the batch with it
+                found = [error] * len(images)
+            vectors = {a.id: vector for a, vector in zip(images, found, strict=True)}
+        for asset in assets:
+            if asset.kind is not AssetKind.IMAGE:
+                try:
+                    vectors[asset.id] = await self._vector_of(asset)
+                except Unavailable:
+                    raise
+                except Exception as error:
+                    vectors[asset.id] = error
+        return vectors
 
     async def _vector_of(self, asset: Asset) -> list[float]:
         source = self.library.storage.local_path(asset.sha256)

@@ -72,6 +72,12 @@ class SearchIndexer:
                         raise
                 logger.info("created index for alias %s", alias)
 
+    async def make_visible(self) -> None:
+        """Refresh every alias's index now, so that writes made without a refresh are searchable
+        (the last step of a bulk command that wrote with refresh "false")."""
+        async with elasticsearch_errors("refreshing indexes"):
+            await self.es.indices.refresh(index=",".join(self.names.all()))
+
     async def outdated_aliases(self) -> list[str]:
         """Aliases whose index was made from an older mapping than this code's."""
         outdated = []

@@ -9,7 +9,8 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.catalog.clock import now_millis
@@ -19,7 +20,49 @@ from hub.models.job import ItemError, Job, JobBatch, JobKind, JobState
 
 logger = logging.getLogger(__name__)
 
-Processor = Callable[[Job, str], Awaitable[None]]
+# Per item id: None when it was done, else the error that failed it (the job goes on).
+Outcomes = dict[str, BaseException | None]
+
+
+@dataclass(frozen=True)
+class Processor:
+    """What one kind of job does to its items, `chunk` items per call.
+
+    A chunk is one unit of work: auto-tagging embeds a chunk as one model batch and writes it
+    with a few round trips, where one item at a time would pay every round trip per image.
+    Cancellation and lost leases are checked between chunks, so slow per-item work (rendering)
+    keeps chunks of 1. `run` returns each item's outcome; raising Unavailable stops the batch
+    (a store outage is not the items' fault: the lease lapses and the batch is retried)."""
+
+    run: Callable[[Job, Sequence[str]], Awaitable[Outcomes]]
+    chunk: int = 1
+
+
+def each_item(process: Callable[[Job, str], Awaitable[object]]) -> Processor:
+    """A Processor that handles one item per call, recording each item's error."""
+
+    async def run(job: Job, item_ids: Sequence[str]) -> Outcomes:
+        outcomes: Outcomes = {}
+        for item_id in item_ids:
+            try:
+                await process(job, item_id)
+            except Unavailable:
+                raise
+            except Exception as error:
+                outcomes[item_id] = error
+            else:
+                outcomes[item_id] = None
+        return outcomes
+
+    return Processor(run=run)
+
+
+def error_message(job: Job, item_id: str, error: BaseException) -> str:
+    """How a failed item is shown in the job's errors: the code for the hub's own errors."""
+    if isinstance(error, HubError):
+        return f"{error.code.value}: {error.message}"
+    logger.error("job %s item %s failed", job.id, item_id, exc_info=error)
+    return f"INTERNAL: {type(error).__name__}: {error}"[:500]
 
 
 def worker_name() -> str:
@@ -34,15 +77,24 @@ class JobRunner:
         processors: Mapping[JobKind, Processor],
         lease_seconds: float,
         poll_seconds: float,
+        concurrency: int = 1,
         worker: str | None = None,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.store = store
         self.processors = processors
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
         self.worker = worker or worker_name()
+        self._claiming = asyncio.Lock()
 
     async def run_forever(self) -> None:
+        """Work on `concurrency` batches at once until cancelled."""
+        await asyncio.gather(*(self._loop() for _ in range(self.concurrency)))
+
+    async def _loop(self) -> None:
         while True:
             try:
                 worked = await self.run_once()
@@ -57,6 +109,15 @@ class JobRunner:
 
     async def run_once(self) -> bool:
         """Process one batch of the oldest job that has one free; False when there was none."""
+        async with self._claiming:  # this runner's loops claim, and end jobs, one at a time
+            claimed = await self._claim()
+        if claimed is None:
+            return False
+        await self._process(*claimed)
+        return True
+
+    async def _claim(self) -> tuple[Job, JobBatch] | None:
+        """End jobs that are over; claim a free batch of the oldest job that has one."""
         for job in await self.store.active():
             if job.cancel_requested:
                 await self.store.finish(job, JobState.CANCELLED)
@@ -71,9 +132,8 @@ class JobRunner:
                     continue
                 claimed = await self.store.try_claim(batch, self.worker, self.lease_seconds)
                 if claimed is not None:
-                    await self._process(job, claimed)
-                    return True
-        return False
+                    return job, claimed
+        return None
 
     async def _process(self, job: Job, batch: JobBatch) -> None:
         if job.state is JobState.QUEUED:
@@ -82,41 +142,32 @@ class JobRunner:
         processor = self.processors[job.kind]
         heartbeat = asyncio.create_task(self._heartbeat(batch))
         try:
-            for item_id in batch.item_ids:
+            items = batch.item_ids
+            for start in range(0, len(items), processor.chunk):
                 if not await self.store.still_mine(batch):
                     logger.warning("lost batch %s to another worker", batch.id)
                     return
                 current = await self.store.get(job.id)
                 if current is None or current.cancel_requested:
                     return
-                if await self.store.item_done(job.id, item_id):
-                    continue  # finished by a worker that died before saving its batch
-                error = await self._run_item(processor, job, item_id)
-                if await self.store.mark_item(job.id, item_id, error):
-                    if error is None:
+                chunk = items[start:start + processor.chunk]
+                # Finished by a worker that died before saving its batch: not again.
+                done = await self.store.items_done(job.id, chunk)
+                todo = [item_id for item_id in chunk if item_id not in done]
+                outcomes = await processor.run(job, todo) if todo else {}
+                errors = {item_id: None if error is None else error_message(job, item_id, error)
+                          for item_id, error in outcomes.items()}
+                for item_id, message in (await self.store.mark_items(job.id, errors)).items():
+                    if message is None:
                         batch.processed += 1
                     else:
                         batch.failed += 1
-                        batch.errors.append(ItemError(item_id=item_id, message=error))
+                        batch.errors.append(ItemError(item_id=item_id, message=message))
                 await self.store.save_batch(batch)
             batch.done = True
             await self.store.save_batch(batch)
         finally:
             heartbeat.cancel()
-
-    async def _run_item(self, processor: Processor, job: Job, item_id: str) -> str | None:
-        """An item that fails is recorded and the job goes on; a store outage is not the
-        item's fault, so it stops the batch (its lease lapses and it is retried)."""
-        try:
-            await processor(job, item_id)
-        except Unavailable:
-            raise
-        except HubError as error:
-            return f"{error.code.value}: {error.message}"
-        except Exception as error:
-            logger.exception("job %s item %s failed", job.id, item_id)
-            return f"INTERNAL: {type(error).__name__}: {error}"[:500]
-        return None
 
     async def _heartbeat(self, batch: JobBatch) -> None:
         while True:

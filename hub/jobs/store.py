@@ -7,14 +7,16 @@ claims and markers are deleted when the job ends, keeping scanned collections sm
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from hub.catalog.clock import now_millis
-from hub.catalog.errors import is_duplicate_key, mongo_errors
+from hub.catalog.errors import duplicate_key_indexes, is_duplicate_key, mongo_errors
 from hub.models.job import ACTIVE_STATES, ItemError, Job, JobBatch, JobProgress, JobState
 from hub.webhooks.events import EventSink, NoEvents
 from hub.webhooks.payloads import job_payload
@@ -104,21 +106,38 @@ class JobStore:
             await self.batches.update_one({"_id": batch.id, "attempt": batch.attempt},
                                           {"$set": {"lease_until": lease_until}})
 
-    async def item_done(self, job_id: str, item_id: str) -> bool:
-        async with mongo_errors("checking a job item"):
-            return await self.items.find_one({"_id": f"{job_id}:{item_id}"}) is not None
+    async def items_done(self, job_id: str, item_ids: Sequence[str]) -> set[str]:
+        """Which of the items have a marker (concurrent `_id` lookups: FerretDB does not push
+        `$in` down to an index)."""
 
-    async def mark_item(self, job_id: str, item_id: str, error: str | None) -> bool:
-        """False when the item was marked already (by a worker that died after marking)."""
-        async with mongo_errors("recording a job item"):
+        async def done(item_id: str) -> bool:
+            async with mongo_errors("checking a job item"):
+                found = await self.items.find_one({"_id": f"{job_id}:{item_id}"},
+                                                  projection={"_id": 1})
+            return found is not None
+
+        found = await asyncio.gather(*(done(item_id) for item_id in item_ids))
+        return {item_id for item_id, is_done in zip(item_ids, found, strict=True) if is_done}
+
+    async def mark_items(
+        self, job_id: str, errors: Mapping[str, str | None]
+    ) -> dict[str, str | None]:
+        """Mark the items done, each with its error or None, in one round trip; returns those this
+        call marked, leaving out any marked already (by a worker that died after marking)."""
+        items = list(errors.items())
+        if not items:
+            return {}
+        now = now_millis()
+        async with mongo_errors("recording job items"):
             try:
-                await self.items.insert_one({"_id": f"{job_id}:{item_id}", "job_id": job_id,
-                                             "error": error, "at": now_millis()})
-            except OperationFailure as error_:
-                if is_duplicate_key(error_):
-                    return False
-                raise
-        return True
+                await self.items.insert_many(
+                    [{"_id": f"{job_id}:{item_id}", "job_id": job_id, "error": error, "at": now}
+                     for item_id, error in items], ordered=False)
+                already: set[int] = set()
+            except BulkWriteError as error_:
+                already = duplicate_key_indexes(error_)
+        return {item_id: error for index, (item_id, error) in enumerate(items)
+                if index not in already}
 
     async def save_batch(self, batch: JobBatch) -> None:
         async with mongo_errors("saving job progress"):

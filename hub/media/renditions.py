@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import math
 import re
 import tomllib
 from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from hub.errors import BadUserInput, UnsupportedMediaType
 from hub.media.heif import enable_heif
+from hub.media.render_pool import render_pool, render_threads
 
 FITS = ("contain", "cover", "pad")
 FORMATS = ("jpeg", "png", "webp", "avif")
@@ -57,12 +60,16 @@ _COLOUR = re.compile(r"#([0-9a-f]{6})([0-9a-f]{2})?")
 # the final LANCZOS pass has real pixels to filter rather than DCT-scaled ones at 1:1.
 _DECODE_HEADROOM = 2.0
 # Derive an output from an already-resized intermediate only if that intermediate is at least this
-# many times larger. Measured on 4000x3000 photos and gravel texture: LANCZOS after LANCZOS at 1.5x
-# is within 50 dB PSNR of one pass (JPEG/WebP encoding itself costs 38-42 dB), at 1.25x only 44.
-# Resizing costs per source pixel, so each output cut from an intermediate saves most of a pass.
-_INTERMEDIATE_RATIO = 1.5
+# many times larger. Resizing costs per source pixel, so each output cut from an intermediate saves
+# most of a pass. Measured on 4000x3000 photos (bench/renditions.py): at 1.15 the square preset
+# (2048) comes from the 2400 px retina one, 49.6 dB PSNR against a single pass, and the presets
+# stay 36-49 dB against a naive per-preset render (JPEG/WebP encoding itself costs 38-42 dB);
+# on fine texture (gravel, the worst case) LANCZOS after LANCZOS gave 44 dB at 1.25x, less below.
+_INTERMEDIATE_RATIO = 1.15
 # Image.resize's own reduce-then-LANCZOS; >= 3.0 is indistinguishable from a single LANCZOS pass.
 _REDUCING_GAP = 3.0
+# Resizes to at least this many output pixels run as strips, one per rendering thread.
+_STRIP_MIN_PIXELS = 1_000_000
 _REDUCIBLE_MODES = frozenset({"RGB", "RGBA", "RGBX", "L", "LA", "CMYK"})
 _SIXTEEN_BIT_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 
@@ -447,17 +454,87 @@ def _render(source: Path, specs: Sequence[_Spec]) -> list[RenderedImage]:
         upright = _upright_size(opened)
         plans = [_plan(spec, upright) for spec in specs]
         base = _decode(opened, upright, max(plan.scale for plan in plans))
-        # Largest first, so that smaller outputs can be cut from larger intermediates.
-        order = sorted(range(len(plans)), key=lambda i: plans[i].size[0] * plans[i].size[1])
-        candidates = [base]  # full-frame images, largest first
-        rendered: dict[int, RenderedImage] = {}
-        for index in reversed(order):
-            plan = plans[index]
-            image = _resample(_pick(candidates, plan, upright), plan, upright)
-            if plan.full_frame(upright) and image is not base:
-                candidates.append(image)
-            rendered[index] = _encode(_finish(image, plan), plan.spec)
+        return _cut_and_encode(base, plans, upright)
+
+
+def _cut_and_encode(
+    base: Image.Image, plans: Sequence[_Plan], source: tuple[int, int]
+) -> list[RenderedImage]:
+    """Every output, its steps run on the rendering pool as soon as their input exists: an
+    output's resize once the image it is cut from is made (a large one as strips, one per
+    thread), its encoding once it is resized. Steps never wait inside the pool (this thread
+    hands them out), so a full pool cannot deadlock, and every core works on one original."""
+    parents = _parents(plans, source)
+    pool, threads = render_pool(), render_threads()
+    pending: dict[Future[Any], tuple[str, int, int]] = {}  # step, output, first row of a strip
+    cut: dict[int, Image.Image] = {}
+    strips: dict[int, list[tuple[int, Image.Image]]] = {}
+    strips_left: dict[int, int] = {}
+    rendered: dict[int, RenderedImage] = {}
+
+    def resize(index: int) -> None:
+        parent = parents[index]
+        image = base if parent is None else cut[parent]
+        rows = _strip_rows(image, plans[index], source, threads)
+        if rows is None:
+            pending[pool.submit(_resample, image, plans[index], source)] = ("resize", index, 0)
+            return
+        strips[index], strips_left[index] = [], len(rows)
+        for strip in rows:
+            future = pool.submit(_resample, image, plans[index], source, strip)
+            pending[future] = ("strip", index, strip[0])
+
+    def resized(index: int, image: Image.Image) -> None:
+        cut[index] = image
+        pending[pool.submit(_finish_and_encode, image, plans[index])] = ("encode", index, 0)
+        for child, parent in enumerate(parents):
+            if parent == index:
+                resize(child)
+
+    for index, parent in enumerate(parents):
+        if parent is None:
+            resize(index)
+    try:
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                step, index, first_row = pending.pop(future)
+                if step == "encode":
+                    rendered[index] = future.result()
+                elif step == "resize":
+                    resized(index, future.result())
+                else:
+                    strips[index].append((first_row, future.result()))
+                    strips_left[index] -= 1
+                    if not strips_left[index]:
+                        resized(index, _joined(plans[index].size, strips.pop(index)))
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        wait(pending)  # steps still running use the decoded image: let them end first
+        raise
     return [rendered[index] for index in range(len(plans))]
+
+
+def _parents(plans: Sequence[_Plan], source: tuple[int, int]) -> list[int | None]:
+    """For each output, the larger full-frame output it is cut from (None: the decoded image):
+    the smallest one at least _INTERMEDIATE_RATIO times its scale, so quality holds while most
+    of a resize pass is saved (resizing costs per source pixel)."""
+    largest_first = sorted(range(len(plans)), reverse=True,
+                           key=lambda i: plans[i].size[0] * plans[i].size[1])
+    parents: list[int | None] = [None] * len(plans)
+    full_frame: list[int] = []  # largest first
+    for index in largest_first:
+        needed = plans[index].scale * _INTERMEDIATE_RATIO
+        for candidate in full_frame:
+            ratio = plans[candidate].size[0] / source[0]
+            # isclose: exactly 1.5x must count, but e.g. a 2400 px intermediate for a 1600 px
+            # output of a 4000 px source compares 0.6 against 0.4 * 1.5 == 0.6000000000000001.
+            if ratio >= needed or math.isclose(ratio, needed):
+                parents[index] = candidate
+        if plans[index].full_frame(source):
+            full_frame.append(index)
+    return parents
 
 
 def _upright_size(image: Image.Image) -> tuple[int, int]:
@@ -565,29 +642,63 @@ def _to_eight_bit(image: Image.Image) -> Image.Image:
     return wide.convert("L")
 
 
-def _pick(candidates: Sequence[Image.Image], plan: _Plan, source: tuple[int, int]) -> Image.Image:
-    """The smallest full-frame image at least _INTERMEDIATE_RATIO times the output's scale, or
-    the decoded image (the first candidate) when none is."""
-    best = candidates[0]
-    needed = plan.scale * _INTERMEDIATE_RATIO
-    for candidate in candidates[1:]:
-        ratio = candidate.width / source[0]
-        # isclose: exactly 1.5x must count, but e.g. a 2400 px intermediate for a 1600 px output
-        # of a 4000 px source compares 0.6 against 0.4 * 1.5 == 0.6000000000000001.
-        if ratio >= needed or math.isclose(ratio, needed):
-            best = candidate
-    return best
-
-
-def _resample(image: Image.Image, plan: _Plan, source: tuple[int, int]) -> Image.Image:
+def _box(image: Image.Image, plan: _Plan, source: tuple[int, int]) -> Box:
+    """The plan's crop in pixels of `image` (the decoded original or an intermediate)."""
     ratio_x, ratio_y = image.width / source[0], image.height / source[1]
     left, top, right, bottom = plan.crop
-    box = (left * ratio_x, top * ratio_y, right * ratio_x, bottom * ratio_y)
-    if box == (0, 0, *image.size) and plan.size == image.size:
-        return image
-    if ratio_x == ratio_y == 1 and (right - left, bottom - top) == plan.size:
-        return image.crop((int(left), int(top), int(right), int(bottom)))
-    return image.resize(plan.size, Image.Resampling.LANCZOS, box=box, reducing_gap=_REDUCING_GAP)
+    return (left * ratio_x, top * ratio_y, right * ratio_x, bottom * ratio_y)
+
+
+def _unresized(image: Image.Image, plan: _Plan, source: tuple[int, int]) -> bool:
+    """Whether the output is `image` itself, or a crop of it at full scale: nothing to filter."""
+    left, top, right, bottom = plan.crop
+    whole = _box(image, plan, source) == (0, 0, *image.size) and plan.size == image.size
+    return whole or (image.size == source and (right - left, bottom - top) == plan.size)
+
+
+def _resample(
+    image: Image.Image, plan: _Plan, source: tuple[int, int], rows: tuple[int, int] | None = None
+) -> Image.Image:
+    """The plan's output cut from `image`; with `rows` (first, end), only those output rows: a
+    strip of the same pixels (each output row is filtered from the same source rows either
+    way), so that one large resize can run on every core."""
+    box = _box(image, plan, source)
+    if _unresized(image, plan, source):
+        if plan.size == image.size:
+            return image
+        return image.crop((int(box[0]), int(box[1]), int(box[2]), int(box[3])))
+    size = plan.size
+    if rows is not None:
+        first, end = rows
+        scale = (box[3] - box[1]) / plan.size[1]
+        box = (box[0], box[1] + first * scale, box[2], box[1] + end * scale)
+        size = (plan.size[0], end - first)
+    return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=_REDUCING_GAP)
+
+
+def _strip_rows(
+    image: Image.Image, plan: _Plan, source: tuple[int, int], parts: int
+) -> list[tuple[int, int]] | None:
+    """Output rows per strip for a resize worth splitting (None: one step): only large ones,
+    where the thread hand-over is small beside the work."""
+    if parts < 2 or plan.size[0] * plan.size[1] < _STRIP_MIN_PIXELS:
+        return None
+    if _unresized(image, plan, source):
+        return None
+    bounds = [round(plan.size[1] * part / parts) for part in range(parts + 1)]
+    return [(first, end) for first, end in itertools.pairwise(bounds) if end > first]
+
+
+def _joined(size: tuple[int, int], strips: Sequence[tuple[int, Image.Image]]) -> Image.Image:
+    """One image from strips given as (first row, strip)."""
+    joined = Image.new(strips[0][1].mode, size)
+    for first_row, strip in strips:
+        joined.paste(strip, (0, first_row))
+    return joined
+
+
+def _finish_and_encode(image: Image.Image, plan: _Plan) -> RenderedImage:
+    return _encode(_finish(image, plan), plan.spec)
 
 
 def _finish(image: Image.Image, plan: _Plan) -> Image.Image:

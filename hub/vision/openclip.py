@@ -25,6 +25,7 @@ from PIL import Image
 
 from hub.vision.base import EmbeddingModel, ModelWeightsMissing
 from hub.vision.identity import HUB_MODEL_CONFIGS, model_id_for
+from hub.vision.int8 import Int8Check, probe_images, quantize_image_tower
 from hub.vision.settings import VisionSettings
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,9 @@ class OpenClipModel(EmbeddingModel):
         self._preprocess: Callable[[Image.Image], torch.Tensor] | None = None
         self._tokenizer: Callable[[list[str]], torch.Tensor] | None = None
         self._device = torch.device("cpu")
+        #: "float32", or "int8 image tower" where quantization is configured and kept (load()).
+        self.precision = "float32"
+        self.int8_check: Int8Check | None = None
 
     @property
     def loaded(self) -> bool:
@@ -275,6 +279,11 @@ class OpenClipModel(EmbeddingModel):
                 settings.architecture, pretrained=str(weights), **options
             )
         model.eval()
+        if settings.quantize == "int8" and device.type == "cpu":
+            self.int8_check = quantize_image_tower(model, probe_images(preprocess))
+            log.info("%s: %s", self.model_id, self.int8_check.reason)
+            if self.int8_check.kept:
+                self.precision = "int8 image tower"
         self._tokenizer = open_clip.get_tokenizer(settings.architecture)
         self._preprocess = preprocess
         self._device = device
