@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -296,12 +297,20 @@ class OpenClipModel(EmbeddingModel):
         self.load()
         assert self._preprocess is not None
         preprocess = self._preprocess
+        if self._device.type == "cuda":
+            # A GPU outruns one core's resizing by far (H200: ~280 images/s preprocessed on
+            # one thread vs 21,000 through the model), so resize on every core; Pillow
+            # releases the GIL while it resizes.
+            pool = _preprocessing_pool()
+
+            def stacked(batch: Sequence[Image.Image]) -> torch.Tensor:
+                return torch.stack(list(pool.map(preprocess, batch)))
+        else:
+            def stacked(batch: Sequence[Image.Image]) -> torch.Tensor:
+                return torch.stack([preprocess(image) for image in batch])
         with self._lock:
-            return self._run(
-                (torch.stack([preprocess(i) for i in batch]) for batch in self._batches(images)),
-                len(images),
-                self._model.encode_image,
-            )
+            return self._run((stacked(batch) for batch in self._batches(images)), len(images),
+                             self._model.encode_image)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
@@ -329,10 +338,20 @@ class OpenClipModel(EmbeddingModel):
         if count == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         rows = []
-        with torch.inference_mode():
+        autocast = self.settings.cuda_autocast
+        with torch.inference_mode(), torch.autocast(
+            "cuda", dtype=getattr(torch, autocast if autocast != "none" else "float32"),
+            enabled=self._device.type == "cuda" and autocast != "none",
+        ):
             for batch in inputs:
-                features = encode(batch.to(self._device)).float()
+                features = encode(batch.to(self._device, non_blocking=True)).float()
                 features = torch.nn.functional.normalize(features, dim=-1)
                 rows.append(features.cpu().numpy())
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
 
+
+@functools.cache
+def _preprocessing_pool() -> ThreadPoolExecutor:
+    """One pool per process, one thread per core, for GPU runners' image preprocessing."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                              thread_name_prefix="clip-preprocess")
