@@ -44,6 +44,13 @@ class ServerSettings(BaseModel):
     java_home: Path = Path("/usr/lib/jvm/java-17-openjdk-amd64")
     postgres_bin: Path = Path("/usr/lib/postgresql/15/bin")
     start_timeout_seconds: float = 90.0
+    # A cluster of several Elasticsearch nodes on loopback beside the single node, for failover
+    # tests (`hub services up --with es-cluster`, or true here): node n answers HTTP on
+    # es_cluster_port + n - 1 and talks to the others on that port + 100; each has a heap of
+    # elasticsearch_heap. Only the first node is master-eligible (see hub/servers/es_cluster.py).
+    es_cluster: bool = False
+    es_cluster_size: int = Field(default=2, ge=2, le=9)
+    es_cluster_port: int = 9230
 
     @property
     def cache_dir(self) -> Path:
