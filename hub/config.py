@@ -99,8 +99,15 @@ class Settings(BaseSettings):
                                    "secondaryPreferred", "nearest"] = "primary"
     mongo_retry_writes: bool = True
 
+    # One URL, or several nodes of one cluster separated by commas: the client spreads requests
+    # over them and retries on another node when one does not answer (no sniffing, so the URLs
+    # given are the ones used, also behind a proxy or on loopback).
     es_url: str = ""
     es_index_prefix: str = "hub"
+    # Replicas of each index the hub creates (existing indexes keep theirs until `hub reindex`):
+    # 0 on a single node, where a replica could never be placed; 1 on a cluster, so that losing
+    # a node keeps search answering.
+    es_replicas: int = Field(default=0, ge=0)
     es_timeout_seconds: float = 10.0
     # How a user's own write becomes visible to list and search queries: "true" refreshes the
     # touched shard at once (read-your-write for one editor), "wait_for" waits for the next
@@ -192,6 +199,11 @@ class Settings(BaseSettings):
         if self.signed_url_ttl_seconds < 60:
             raise ValueError("signed_url_ttl_seconds must be at least 60")
         return self
+
+    @property
+    def es_hosts(self) -> list[str]:
+        """The Elasticsearch nodes named by es_url."""
+        return [url.strip() for url in self.es_url.split(",") if url.strip()]
 
     def production_problems(self) -> list[str]:
         """What makes these settings unsafe to serve in production (empty in development)."""
