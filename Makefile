@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench load install browser frontend audit-deps services services-down services-status demo serve worker lint schema
+.PHONY: run test bench load install browser frontend audit-deps services services-for-tests services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
 	$(BIN)/hub serve
 
-test: services browser frontend audit-deps
+test: services-for-tests browser frontend audit-deps
 	$(BIN)/pytest
 
 # torch alone is ~5 GB: installed once into .venv and reused until pyproject.toml changes.
@@ -54,6 +54,11 @@ audit-deps:
 
 services: install
 	$(BIN)/hub services up
+
+# The tests also need the two-node Elasticsearch cluster (tests/test_es_cluster.py); that test
+# stops it when done, so its two JVMs do not outlive the run.
+services-for-tests: install
+	$(BIN)/hub services up --with es-cluster
 
 services-down: install
 	$(BIN)/hub services down

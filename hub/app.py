@@ -24,7 +24,7 @@ from hub.graphql.persisted.protocol import PersistedQueries
 from hub.graphql.persisted.store import PersistedQueryStore
 from hub.graphql.schema import build_schema
 from hub.graphql.view import HubGraphQL
-from hub.health import check_health
+from hub.health import check_health, http_status
 from hub.http.body_limit import BodySizeLimit
 from hub.http.body_timeouts import BodyTimeouts
 from hub.http.errors import hub_error_response
@@ -111,4 +111,4 @@ async def browser_page(request: Request) -> FileResponse:
 
 async def healthz(request: Request) -> JSONResponse:
     report = await check_health(request.app.state.services.stores)
-    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+    return JSONResponse(report, status_code=http_status(report))

@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     services = commands.add_parser("services", help="local PostgreSQL+FerretDB and Elasticsearch")
     services.add_argument("action", choices=["up", "down", "status"])
+    services.add_argument("--with", dest="extras", action="append", default=[],
+                          choices=["es-cluster"], help="also a two-node Elasticsearch cluster "
+                          "on its own ports (HUB_SERVERS__ES_CLUSTER=true does the same)")
 
     commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
@@ -75,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     if args.command == "services":
-        return _services(settings, args.action)
+        return _services(settings, args.action, args.extras)
     if args.command == "worker":
         from hub.worker import run_worker
 
@@ -123,12 +126,12 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     return 0
 
 
-def _services(settings: Settings, action: str) -> int:
+def _services(settings: Settings, action: str, extras: list[str]) -> int:
     from hub.servers.process import ServerError
     from hub.servers.stack import LocalStack
 
-    stack = LocalStack(settings.servers)
     try:
+        stack = LocalStack(settings.servers, extras=extras)
         if action == "up":
             stack.up()
         elif action == "down":

@@ -44,6 +44,13 @@ class ServerSettings(BaseModel):
     java_home: Path = Path("/usr/lib/jvm/java-17-openjdk-amd64")
     postgres_bin: Path = Path("/usr/lib/postgresql/15/bin")
     start_timeout_seconds: float = 90.0
+    # A cluster of several Elasticsearch nodes on loopback beside the single node, for failover
+    # tests (`hub services up --with es-cluster`, or true here): node n answers HTTP on
+    # es_cluster_port + n - 1 and talks to the others on that port + 100; each has a heap of
+    # elasticsearch_heap. Only the first node is master-eligible (see hub/servers/es_cluster.py).
+    es_cluster: bool = False
+    es_cluster_size: int = Field(default=2, ge=2, le=9)
+    es_cluster_port: int = 9230
 
     @property
     def cache_dir(self) -> Path:
@@ -96,8 +103,15 @@ class Settings(BaseSettings):
                                    "secondaryPreferred", "nearest"] = "primary"
     mongo_retry_writes: bool = True
 
+    # One URL, or several nodes of one cluster separated by commas: the client spreads requests
+    # over them and retries on another node when one does not answer (no sniffing, so the URLs
+    # given are the ones used, also behind a proxy or on loopback).
     es_url: str = ""
     es_index_prefix: str = "hub"
+    # Replicas of each index the hub creates (existing indexes keep theirs until `hub reindex`):
+    # 0 on a single node, where a replica could never be placed; 1 on a cluster, so that losing
+    # a node keeps search answering.
+    es_replicas: int = Field(default=0, ge=0)
     es_timeout_seconds: float = 10.0
     # How a user's own write becomes visible to list and search queries: "true" refreshes the
     # touched shard at once (read-your-write for one editor), "wait_for" waits for the next
@@ -189,6 +203,11 @@ class Settings(BaseSettings):
         if self.signed_url_ttl_seconds < 60:
             raise ValueError("signed_url_ttl_seconds must be at least 60")
         return self
+
+    @property
+    def es_hosts(self) -> list[str]:
+        """The Elasticsearch nodes named by es_url."""
+        return [url.strip() for url in self.es_url.split(",") if url.strip()]
 
     def production_problems(self) -> list[str]:
         """What makes these settings unsafe to serve in production (empty in development)."""

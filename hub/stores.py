@@ -41,9 +41,12 @@ class Stores:
             event_listeners=[MongoCommandCounter()],
         )
         es = AsyncElasticsearch(
-            settings.es_url,
+            settings.es_hosts,
             request_timeout=settings.es_timeout_seconds,
-            max_retries=1,
+            # A request that finds its node gone is retried on the next one, until every
+            # configured node has had its turn; a timeout is not retried (the node may still
+            # be working on it).
+            max_retries=max(1, len(settings.es_hosts) - 1),
             retry_on_timeout=False,
             transport_class=CountingTransport,
         )

@@ -59,7 +59,8 @@ class CatalogService:
         self.assets = AssetRepository(stores.db)
         self.indexer = SearchIndexer(stores.es, stores.indices,
                                      refresh=stores.settings.es_refresh_on_write,
-                                     embedding=stores.vision)
+                                     embedding=stores.vision,
+                                     replicas=stores.settings.es_replicas)
         self.publisher = IndexPublisher(outbox=Outbox(stores.db), products=self.products,
                                         assets=self.assets, indexer=self.indexer)
         self.search = ProductSearch(stores.es, stores.indices)

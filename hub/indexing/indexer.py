@@ -36,11 +36,15 @@ class SearchIndexer:
         *,
         refresh: Refresh,
         embedding: ModelIdentity,
+        replicas: int = 0,
     ) -> None:
         self.es = es
         self.names = names
         self.refresh = refresh
         self.embedding = embedding
+        # Replicas of the indexes created from here on (a setting of the deployment, not of
+        # the mapping: one node cannot hold any, a cluster should hold one).
+        self.index_settings = {**INDEX_SETTINGS, "number_of_replicas": replicas}
 
     def _mappings(self) -> dict[str, tuple[dict[str, Any], str]]:
         """Each alias's mapping and the stem of its index names (which name the embedding
@@ -63,7 +67,7 @@ class SearchIndexer:
                 try:
                     await self.es.indices.create(
                         index=f"{stem}-initial",
-                        settings=INDEX_SETTINGS,
+                        settings=self.index_settings,
                         mappings=mapping,
                         aliases={alias: {"is_write_index": True}},
                     )
@@ -97,7 +101,8 @@ class SearchIndexer:
         mapping, stem = self._mappings()[alias]
         index = f"{stem}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
         async with elasticsearch_errors("creating an index"):
-            await self.es.indices.create(index=index, settings=INDEX_SETTINGS, mappings=mapping)
+            await self.es.indices.create(index=index, settings=self.index_settings,
+                                         mappings=mapping)
         return index
 
     async def swap_alias(self, alias: str, index: str) -> None:

@@ -52,6 +52,11 @@ class LocalServer(ABC):
         """The server answers its protocol on its port, whichever checkout started it."""
 
     @property
+    def port_setting(self) -> str:
+        """The environment variable that moves this server to another port."""
+        return f"HUB_SERVERS__{self.name.upper()}_PORT"
+
+    @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 

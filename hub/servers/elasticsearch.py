@@ -1,21 +1,25 @@
-"""Elasticsearch 8.19 (the integration-test distribution from Maven Central), single node on
-loopback, run by a dedicated non-root system user because Elasticsearch refuses to run as root."""
+"""Elasticsearch 8.19 (the integration-test distribution from Maven Central) on loopback, run by
+a dedicated non-root system user because Elasticsearch refuses to run as root: the single node by
+default, or one member of a cluster (see hub/servers/es_cluster.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from hub.config import ServerSettings
 from hub.servers.base import LocalServer
 from hub.servers.process import (
     ServerError,
     apt_install,
     as_user,
     chown_tree,
+    ensure_free_memory,
     ensure_reachable,
     ensure_system_user,
     make_open_dirs,
@@ -28,14 +32,79 @@ from hub.servers.process import (
 )
 
 ARTIFACT_GROUP = "org.elasticsearch.distribution.integ-test-zip"
+# Memory a node needs beside its heap: metaspace, threads and up to 256 MB of direct buffers
+# (measured: a node with a 512 MB heap holds about 0.73 GB resident when idle).
+JVM_OVERHEAD = 384 * 2**20
+
+
+def heap_bytes(size: str) -> int:
+    """A JVM size such as 512m or 1g in bytes."""
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    suffix = size[-1:].lower()
+    if suffix in units:
+        return int(size[:-1]) * units[suffix]
+    return int(size)
+
+
+@dataclass(frozen=True)
+class ClusterMembership:
+    """What makes a node one member of a cluster instead of a cluster of its own."""
+
+    cluster_name: str
+    node_name: str
+    roles: tuple[str, ...]
+    seed_hosts: tuple[str, ...]  # the members' transport addresses
+    initial_master_nodes: tuple[str, ...]
+
+    def settings(self) -> dict[str, str]:
+        settings = {
+            "cluster.name": self.cluster_name,
+            "node.name": self.node_name,
+            "node.roles": ",".join(self.roles),
+            "discovery.seed_hosts": ",".join(self.seed_hosts),
+        }
+        if "master" in self.roles:  # bootstrapping is a master-eligible node's business only
+            settings["cluster.initial_master_nodes"] = ",".join(self.initial_master_nodes)
+        return settings
 
 
 class ElasticsearchServer(LocalServer):
+    """One node. Members of a cluster share one unpacked distribution (`distribution_dir`) and
+    keep their configuration, data, logs and pid file in their own folder."""
+
     name = "elasticsearch"
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        *,
+        name: str | None = None,
+        http_port: int | None = None,
+        distribution_dir: Path | None = None,
+        membership: ClusterMembership | None = None,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        super().__init__(settings)
+        self._http_port = http_port
+        self.distribution_dir = distribution_dir or self.dir
+        self.membership = membership
 
     @property
     def port(self) -> int:
-        return self.settings.elasticsearch_port
+        return self._http_port or self.settings.elasticsearch_port
+
+    @property
+    def transport_port(self) -> int:
+        return self.port + 100
+
+    @property
+    def config_dir(self) -> Path:
+        """A node's own copy when the distribution is shared: Elasticsearch writes its keystore
+        there at start."""
+        if self.distribution_dir == self.dir:
+            return self.home / "config"
+        return self.dir / "config"
 
     @property
     def user(self) -> str:
@@ -51,7 +120,7 @@ class ElasticsearchServer(LocalServer):
 
     @property
     def home(self) -> Path:
-        return self.dir / f"elasticsearch-{self.version}"
+        return self.distribution_dir / f"elasticsearch-{self.version}"
 
     @property
     def pid_file(self) -> Path:
@@ -68,12 +137,16 @@ class ElasticsearchServer(LocalServer):
         if not self.zip_file.exists():
             self._download()
         make_open_dirs(self.dir)
+        make_open_dirs(self.distribution_dir)
         make_open_dirs(self.log_file.parent)
         if not (self.home / "bin" / "elasticsearch").exists():
             with zipfile.ZipFile(self.zip_file) as archive:
-                archive.extractall(self.dir)
+                archive.extractall(self.distribution_dir)
             for script in (self.home / "bin").iterdir():
                 script.chmod(0o755)
+            chown_tree(self.distribution_dir, self.user)
+        if not self.config_dir.exists():
+            shutil.copytree(self.home / "config", self.config_dir)
         for folder in ("data", "logs", "run"):
             (self.dir / folder).mkdir(exist_ok=True)
         chown_tree(self.dir, self.user)
@@ -96,17 +169,22 @@ class ElasticsearchServer(LocalServer):
     def start(self) -> None:
         if self.healthy():
             return
+        ensure_free_memory(heap_bytes(self.settings.elasticsearch_heap) + JVM_OVERHEAD,
+                           f"Elasticsearch {self.name}")
         env_vars = {
             "ES_JAVA_HOME": str(self.settings.java_home),
             "ES_JAVA_OPTS": f"-Xms{self.settings.elasticsearch_heap} "
             f"-Xmx{self.settings.elasticsearch_heap}",
+            "ES_PATH_CONF": str(self.config_dir),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         }
+        discovery = ({"discovery.type": "single-node"} if self.membership is None
+                     else self.membership.settings())
         settings = {
-            "discovery.type": "single-node",
+            **discovery,
             "network.host": "127.0.0.1",
             "http.port": str(self.port),
-            "transport.port": str(self.port + 100),
+            "transport.port": str(self.transport_port),
             "xpack.security.enabled": "false",
             "cluster.routing.allocation.disk.threshold_enabled": "false",
             "path.data": str(self.dir / "data"),

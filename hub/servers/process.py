@@ -90,6 +90,26 @@ def apt_install(*packages: str) -> None:
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], env=env)
 
 
+def available_memory() -> int | None:
+    """Bytes the kernel could give a new process without swapping (None where unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def ensure_free_memory(needed: int, what: str) -> None:
+    """Refuse to start `what` when it would not fit: no swap here, so the kernel would kill it
+    (or a neighbour) later instead."""
+    available = available_memory()
+    if available is not None and available < needed:
+        raise ServerError(f"{what} needs about {needed // 2**20} MiB but only "
+                          f"{available // 2**20} MiB of memory are available")
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.3)
