@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -135,15 +134,16 @@ class AssetVision:
             return await self.library.save_tags(asset_id, tags)
 
     async def _vector_of(self, asset: Asset) -> list[float]:
-        source = self.library.storage.local_path(asset.sha256)
-        if asset.kind is AssetKind.IMAGE:
-            return await self.models.embed_image(source)
-        poster = self.library.storage.staging / f"{uuid.uuid4().hex}.png"
-        try:
-            await asyncio.to_thread(write_poster, source, poster)
-            return await self.models.embed_image(poster)
-        finally:
-            poster.unlink(missing_ok=True)
+        storage = self.library.storage
+        async with storage.local_copy(asset.sha256) as source:
+            if asset.kind is AssetKind.IMAGE:
+                return await self.models.embed_image(source)
+            poster = storage.temporary_path(".png")
+            try:
+                await asyncio.to_thread(write_poster, source, poster)
+                return await self.models.embed_image(poster)
+            finally:
+                poster.unlink(missing_ok=True)
 
     async def _save(self, asset_id: str, sha256: str, changes: dict[str, object]) -> Asset:
         library = self.library
