@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench load install browser frontend audit-deps services services-down services-status demo serve worker lint schema
+.PHONY: run test bench load install browser frontend audit-deps services services-s3 services-down services-status demo serve worker lint schema
 
 run: services
 	$(BIN)/hub demo
 	$(BIN)/hub serve
 
-test: services browser frontend audit-deps
+test: services-s3 browser frontend audit-deps
 	$(BIN)/pytest
 
 # torch alone is ~5 GB: installed once into .venv and reused until pyproject.toml changes.
@@ -54,6 +54,11 @@ audit-deps:
 
 services: install
 	$(BIN)/hub services up
+
+# The tests also need SeaweedFS, the local S3 server (tests/test_s3_storage.py): built with Go
+# once (about 4 minutes), then started in seconds.
+services-s3: install
+	$(BIN)/hub services up --with s3
 
 services-down: install
 	$(BIN)/hub services down

@@ -25,8 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="address to bind (default HUB_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default HUB_PORT, 8000)")
 
-    services = commands.add_parser("services", help="local PostgreSQL+FerretDB and Elasticsearch")
+    services = commands.add_parser("services", help="local PostgreSQL+FerretDB and "
+                                   "Elasticsearch (and SeaweedFS for S3 with --with s3)")
     services.add_argument("action", choices=["up", "down", "status"])
+    services.add_argument("--with", dest="extras", action="append", choices=["s3"], default=[],
+                          help="also SeaweedFS, the local S3 server (implied when "
+                          "HUB_STORAGE__BACKEND=s3 points at it)")
 
     commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     if args.command == "services":
-        return _services(settings, args.action)
+        return _services(settings, args.action, with_s3="s3" in args.extras)
     if args.command == "worker":
         from hub.worker import run_worker
 
@@ -123,14 +127,18 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     return 0
 
 
-def _services(settings: Settings, action: str) -> int:
+def _services(settings: Settings, action: str, *, with_s3: bool = False) -> int:
     from hub.servers.process import ServerError
     from hub.servers.stack import LocalStack
 
-    stack = LocalStack(settings.servers)
+    stack = LocalStack(settings.servers, with_s3=with_s3 or settings.uses_local_s3)
     try:
         if action == "up":
             stack.up()
+            if stack.with_s3:
+                bucket = settings.storage.s3.bucket
+                stack.seaweedfs.create_bucket(bucket)
+                print(f"{'s3 bucket':<14} {bucket!r} ready at {stack.seaweedfs.url}")
         elif action == "down":
             stack.down()
         else:

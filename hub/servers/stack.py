@@ -1,4 +1,4 @@
-"""The three local servers together: what `hub services up|down|status` drives."""
+"""The local servers together: what `hub services up|down|status [--with s3]` drives."""
 
 from __future__ import annotations
 
@@ -11,19 +11,24 @@ from hub.servers.elasticsearch import ElasticsearchServer
 from hub.servers.ferretdb import FerretDBServer
 from hub.servers.postgres import PostgresServer
 from hub.servers.process import ServerError, make_open_dirs
+from hub.servers.seaweedfs import SeaweedFSServer
 
 
 class LocalStack:
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, *, with_s3: bool = False) -> None:
         self.settings = settings
         self.postgres = PostgresServer(settings)
         self.ferretdb = FerretDBServer(settings, self.postgres)
         self.elasticsearch = ElasticsearchServer(settings)
+        self.seaweedfs = SeaweedFSServer(settings)
+        self.with_s3 = with_s3
 
     @property
     def servers(self) -> list[LocalServer]:
-        """In start order: FerretDB needs PostgreSQL."""
-        return [self.postgres, self.ferretdb, self.elasticsearch]
+        """In start order: FerretDB needs PostgreSQL. SeaweedFS (S3) only when asked for, or
+        when it runs already (so `down` and `status` cover it)."""
+        optional = [self.seaweedfs] if self.with_s3 or self.seaweedfs.pid() else []
+        return [self.postgres, self.ferretdb, self.elasticsearch, *optional]
 
     def up(self, report: Callable[[str], None] = print) -> None:
         """Provision and start every server that is not already healthy (idempotent)."""
