@@ -131,7 +131,9 @@ def _services(settings: Settings, action: str, *, with_s3: bool = False) -> int:
     from hub.servers.process import ServerError
     from hub.servers.stack import LocalStack
 
-    stack = LocalStack(settings.servers, with_s3=with_s3 or settings.uses_local_s3)
+    # `down` stops SeaweedFS too, whoever asked for it.
+    with_s3 = with_s3 or settings.uses_local_s3 or action == "down"
+    stack = LocalStack(settings.servers, with_s3=with_s3)
     try:
         if action == "up":
             stack.up()

@@ -25,9 +25,8 @@ class LocalStack:
 
     @property
     def servers(self) -> list[LocalServer]:
-        """In start order: FerretDB needs PostgreSQL. SeaweedFS (S3) only when asked for, or
-        when it runs already (so `down` and `status` cover it)."""
-        optional = [self.seaweedfs] if self.with_s3 or self.seaweedfs.pid() else []
+        """In start order: FerretDB needs PostgreSQL. SeaweedFS (S3) only when asked for."""
+        optional = [self.seaweedfs] if self.with_s3 else []
         return [self.postgres, self.ferretdb, self.elasticsearch, *optional]
 
     def up(self, report: Callable[[str], None] = print) -> None:
