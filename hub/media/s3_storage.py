@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import obstore
 from obstore.exceptions import BaseError
@@ -30,7 +30,8 @@ from hub.errors import Unavailable
 from hub.media.storage import CHUNK_SIZE, BlobStorage, fanned_out, missing_blob
 
 if TYPE_CHECKING:
-    from obstore import Attributes
+    from obstore import Attributes, GetOptions
+    from obstore.store import S3Config
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class S3Storage(BlobStorage):
                              "(HUB_STORAGE__S3__ENDPOINT, HUB_STORAGE__S3__BUCKET)")
         self.settings = settings
         self.where = f"S3 bucket {settings.bucket!r} at {settings.endpoint}"
-        config: dict[str, Any] = {
+        config: S3Config = {
             "endpoint": settings.endpoint,
             "region": settings.region,
             "virtual_hosted_style_request": not settings.path_style,
@@ -59,7 +60,7 @@ class S3Storage(BlobStorage):
             config["secret_access_key"] = settings.secret_access_key
         self.store = S3Store(
             settings.bucket,
-            config=config,  # type: ignore[arg-type]  # a TypedDict built from settings
+            config=config,
             client_options={
                 "allow_http": settings.endpoint.startswith("http://"),
                 "connect_timeout": timedelta(seconds=settings.connect_timeout_seconds),
@@ -137,13 +138,14 @@ class S3Storage(BlobStorage):
     async def read(
         self, sha256: str, *, start: int = 0, end: int | None = None
     ) -> AsyncIterator[bytes]:
-        options: dict[str, Any] = {}
-        if start or end is not None:
-            options["range"] = (start, end) if end is not None else {"offset": start}
+        options: GetOptions = {}
+        if end is not None:
+            options["range"] = (start, end)
+        elif start:
+            options["range"] = {"offset": start}
         try:
             async with self._reaching("reading a file"):
-                result = await obstore.get_async(self.store, self.key(sha256),
-                                                 options=options)  # type: ignore[arg-type]
+                result = await obstore.get_async(self.store, self.key(sha256), options=options)
         except FileNotFoundError:
             raise missing_blob(sha256) from None
         async with self._reaching("reading a file"):
