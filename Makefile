@@ -55,10 +55,12 @@ audit-deps:
 services: install
 	$(BIN)/hub services up
 
-# The tests also need the two-node Elasticsearch cluster (tests/test_es_cluster.py); that test
-# stops it when done, so its two JVMs do not outlive the run.
+# The tests also need the two-node Elasticsearch cluster (tests/test_es_cluster.py; that test
+# stops it when done, so its two JVMs do not outlive the run) and SeaweedFS, the local S3 server
+# (tests/test_s3_storage.py: built with Go once, 7 to 27 minutes cold on 2 cores, then started
+# in seconds).
 services-for-tests: install
-	$(BIN)/hub services up --with es-cluster
+	$(BIN)/hub services up --with es-cluster --with s3
 
 services-down: install
 	$(BIN)/hub services down

@@ -25,11 +25,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="address to bind (default HUB_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default HUB_PORT, 8000)")
 
-    services = commands.add_parser("services", help="local PostgreSQL+FerretDB and Elasticsearch")
+    services = commands.add_parser("services", help="local PostgreSQL+FerretDB and "
+                                   "Elasticsearch (and SeaweedFS for S3 with --with s3)")
     services.add_argument("action", choices=["up", "down", "status"])
     services.add_argument("--with", dest="extras", action="append", default=[],
-                          choices=["es-cluster"], help="also a two-node Elasticsearch cluster "
-                          "on its own ports (HUB_SERVERS__ES_CLUSTER=true does the same)")
+                          choices=["es-cluster", "s3"],
+                          help="also es-cluster: a two-node Elasticsearch cluster on its own "
+                          "ports (HUB_SERVERS__ES_CLUSTER=true does the same); s3: SeaweedFS, "
+                          "the local S3 server (implied when HUB_STORAGE__BACKEND=s3 points "
+                          "at it)")
 
     commands.add_parser("worker", help="run the background worker (index catch-up)")
     commands.add_parser("demo", help="load the demo catalog (idempotent)")
@@ -130,10 +134,16 @@ def _services(settings: Settings, action: str, extras: list[str]) -> int:
     from hub.servers.process import ServerError
     from hub.servers.stack import LocalStack
 
+    if settings.uses_local_s3:
+        extras = [*extras, "s3"]
     try:
         stack = LocalStack(settings.servers, extras=extras)
         if action == "up":
             stack.up()
+            if stack.with_s3:
+                bucket = settings.storage.s3.bucket
+                stack.seaweedfs.create_bucket(bucket)
+                print(f"{'s3 bucket':<14} {bucket!r} ready at {stack.seaweedfs.url}")
         elif action == "down":
             stack.down()
         else:

@@ -26,6 +26,20 @@ def _checkout_slug() -> str:
     return f"{PROJECT_ROOT.name}-{digest}"
 
 
+class SeaweedFSSettings(BaseModel):
+    """The local S3 server (`hub services up --with s3`): master, volume server, filer and S3
+    gateway each listen on a port of their own on 127.0.0.1, and on that port + 10000 (gRPC)."""
+
+    master_port: int = 19334
+    volume_port: int = 18081
+    filer_port: int = 18889
+    s3_port: int = 18334
+    # The one identity the local S3 gateway accepts (loopback only, development only).
+    access_key_id: str = "hub-local"
+    secret_access_key: str = "hub-local-secret"
+    volume_size_limit_mb: int = 256
+
+
 class ServerSettings(BaseModel):
     """Where and how the local PostgreSQL, FerretDB and Elasticsearch servers run.
 
@@ -51,6 +65,7 @@ class ServerSettings(BaseModel):
     es_cluster: bool = False
     es_cluster_size: int = Field(default=2, ge=2, le=9)
     es_cluster_port: int = 9230
+    seaweedfs: SeaweedFSSettings = Field(default_factory=SeaweedFSSettings)
 
     @property
     def cache_dir(self) -> Path:
@@ -61,6 +76,39 @@ class ServerSettings(BaseModel):
     def instance_dir(self) -> Path:
         """Data, logs and pid files of this checkout's servers."""
         return self.home / "instances" / self.instance
+
+
+class S3Settings(BaseModel):
+    """An S3-compatible blob store. Empty endpoint and keys mean the local SeaweedFS that
+    `hub services up --with s3` runs; empty keys with another endpoint mean the AWS_* variables
+    or the machine's role."""
+
+    endpoint: str = ""
+    bucket: str = "hub"
+    region: str = "us-east-1"
+    access_key_id: str = ""
+    secret_access_key: str = ""
+    # SeaweedFS, MinIO and most self-hosted servers want path-style URLs (endpoint/bucket/key);
+    # AWS prefers virtual-hosted style (bucket.endpoint/key).
+    path_style: bool = True
+    # Media routes answer with a redirect to a presigned GET URL instead of streaming the bytes
+    # through the hub (after the hub's own token or signature check); the URL lives this long.
+    presign_delivery: bool = False
+    presign_ttl_seconds: int = 300
+    # Uploads larger than one part go up as a multipart upload of parts this size.
+    multipart_part_bytes: int = 8 * 1024**2
+    connect_timeout_seconds: float = 3.0
+    # One request, a streamed download of a large video included, may take this long.
+    request_timeout_seconds: float = 3600.0
+    # Attempts after the first before an operation answers UNAVAILABLE.
+    max_retries: int = 2
+
+
+class StorageSettings(BaseModel):
+    """Where originals and renditions live: the local filesystem (`data_dir`) or S3."""
+
+    backend: Literal["filesystem", "s3"] = "filesystem"
+    s3: S3Settings = Field(default_factory=S3Settings)
 
 
 class JobSettings(BaseModel):
@@ -176,6 +224,7 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = 20
 
     servers: ServerSettings = Field(default_factory=ServerSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     vision: VisionSettings = Field(default_factory=VisionSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
@@ -186,6 +235,7 @@ class Settings(BaseSettings):
             self.mongo_url = f"mongodb://127.0.0.1:{self.servers.ferretdb_port}/"
         if not self.es_url:
             self.es_url = f"http://127.0.0.1:{self.servers.elasticsearch_port}"
+        self._derive_local_s3()
         development = self.environment == "development"
         if self.graphiql is None:
             self.graphiql = development
@@ -208,6 +258,26 @@ class Settings(BaseSettings):
     def es_hosts(self) -> list[str]:
         """The Elasticsearch nodes named by es_url."""
         return [url.strip() for url in self.es_url.split(",") if url.strip()]
+
+    def _derive_local_s3(self) -> None:
+        s3 = self.storage.s3
+        if not s3.endpoint:
+            local = self.servers.seaweedfs
+            s3.endpoint = f"http://127.0.0.1:{local.s3_port}"
+            s3.access_key_id = s3.access_key_id or local.access_key_id
+            s3.secret_access_key = s3.secret_access_key or local.secret_access_key
+        if not 1 <= s3.presign_ttl_seconds <= 7 * 24 * 3600:
+            raise ValueError("storage.s3.presign_ttl_seconds must be between 1 and 604800 "
+                             f"(S3's limit), not {s3.presign_ttl_seconds}")
+        if s3.multipart_part_bytes < 5 * 1024**2:
+            raise ValueError("storage.s3.multipart_part_bytes must be at least 5 MiB (S3's "
+                             f"smallest part), not {s3.multipart_part_bytes}")
+
+    @property
+    def uses_local_s3(self) -> bool:
+        """The blob store is the SeaweedFS that `hub services up` runs on this machine."""
+        return (self.storage.backend == "s3" and self.storage.s3.endpoint
+                == f"http://127.0.0.1:{self.servers.seaweedfs.s3_port}")
 
     def production_problems(self) -> list[str]:
         """What makes these settings unsafe to serve in production (empty in development)."""

@@ -18,8 +18,8 @@ from hub.jobs.runner import JobRunner
 from hub.jobs.service import JobService
 from hub.jobs.store import JobStore
 from hub.live.watches import LiveUpdates
+from hub.media.backends import create_storage
 from hub.media.renditions import load_presets
-from hub.media.storage import LocalFileStorage
 from hub.stores import Stores
 from hub.vision.cache import ModelCache
 from hub.webhooks.dispatcher import WebhookDispatcher
@@ -49,7 +49,7 @@ class HubServices:
     def create(cls, stores: Stores) -> HubServices:
         settings: Settings = stores.settings
         catalog = CatalogService(stores)
-        library = MediaLibrary(catalog=catalog, storage=LocalFileStorage(root=settings.data_dir),
+        library = MediaLibrary(catalog=catalog, storage=create_storage(settings),
                                settings=settings, presets=load_presets(settings.presets_file))
         models = VisionModels(settings.vision, MODELS)
         vision = AssetVision(library=library, models=models)

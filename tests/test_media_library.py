@@ -223,7 +223,7 @@ def test_a_srcset_offers_each_width_in_the_best_format_the_browser_accepts(
 ) -> None:
     photo = upload(hub, samples.astronaut_jpeg("srcset"), "srcset.jpg")  # 512 x 512
     clear = upload(hub, samples.transparent_png(), "clear.png")
-    video = upload(hub, samples.mp4_video(frames=3), "srcset.mp4")
+    video = upload(hub, samples.mp4_video(frames=6), "srcset.mp4")
     query = """
     query($id: ID!, $widths: [Int!]) { asset(id: $id) { width height aspectRatio
       srcSet(widths: $widths) } }

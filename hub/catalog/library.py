@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bson import ObjectId
 
@@ -160,8 +158,10 @@ class MediaLibrary:
         existing = await self.assets.get_by_sha256(staged.sha256)
         if existing is not None:
             return existing, False
+        # The blob first, then the document: a failed blob write leaves no asset behind.
         blob_existed = await self.storage.exists(staged.sha256)
-        await self.storage.store_file(staged.path, staged.sha256)
+        await self.storage.store_file(staged.path, staged.sha256,
+                                      content_type=sniffed.content_type)
         now = now_millis()
         asset = Asset.model_validate({
             "id": str(ObjectId()),
@@ -236,7 +236,8 @@ class MediaLibrary:
                 raise BadUserInput(f"this file is already asset {other.id}", field="file",
                                    existing_asset_id=other.id)
             blob_existed = await self.storage.exists(staged.sha256)
-            await self.storage.store_file(staged.path, staged.sha256)
+            await self.storage.store_file(staged.path, staged.sha256,
+                                          content_type=sniffed.content_type)
         finally:
             staged.delete()
         async with self.locks.hold(asset_id):
@@ -425,19 +426,21 @@ class MediaLibrary:
 
     async def _render(self, asset: Asset, presets: list[Preset]) -> dict[str, RenderedImage]:
         """Images render from their original; videos from a poster frame."""
-        source = self.storage.local_path(asset.sha256)
         focal = (asset.focal_point.x, asset.focal_point.y) if asset.focal_point else None
-        if asset.kind is AssetKind.IMAGE:
-            return await asyncio.to_thread(render_presets, source, presets, focal_point=focal)
-        poster = self.storage.staging / f"{uuid.uuid4().hex}.png"
-        try:
-            await asyncio.to_thread(write_poster, source, poster)
-            return await asyncio.to_thread(render_presets, poster, presets, focal_point=focal)
-        finally:
-            poster.unlink(missing_ok=True)
+        async with self.storage.local_copy(asset.sha256) as source:
+            if asset.kind is AssetKind.IMAGE:
+                return await asyncio.to_thread(render_presets, source, presets,
+                                               focal_point=focal)
+            poster = self.storage.temporary_path(".png")
+            try:
+                await asyncio.to_thread(write_poster, source, poster)
+                return await asyncio.to_thread(render_presets, poster, presets,
+                                               focal_point=focal)
+            finally:
+                poster.unlink(missing_ok=True)
 
     async def _store_rendition(self, preset: Preset, image: RenderedImage) -> Rendition:
-        sha256 = await self.storage.store_bytes(image.data)
+        sha256 = await self.storage.store_bytes(image.data, content_type=image.content_type)
         return Rendition(preset=preset.name, format=image.format,
                          content_type=image.content_type, width=image.width, height=image.height,
                          byte_size=len(image.data), sha256=sha256, preset_digest=preset.digest)
@@ -455,9 +458,10 @@ class MediaLibrary:
 
     async def transform(
         self, asset_id: str, transform: Transform, *, accept: str = ""
-    ) -> tuple[Path, str]:
+    ) -> CachedTransform:
         """An on-demand transform, rendered once and then served from the blob store; an AUTO
-        format becomes the best one `accept` (the client's Accept header) allows."""
+        format becomes the best one `accept` (the client's Accept header) allows. Returns the
+        rendered blob's sha256 and content type."""
         asset = await self.get_required(asset_id)
         if asset.kind is not AssetKind.IMAGE:
             raise BadUserInput("only images can be transformed", id=asset_id)
@@ -465,12 +469,12 @@ class MediaLibrary:
         key = f"{asset.sha256}:{transform.key()}"
         cached = await self.transforms.get(key)
         if cached is None or not await self.storage.exists(cached.sha256):
-            source = self.storage.local_path(asset.sha256)
-            image = await asyncio.to_thread(render_transform_image, source, transform)
-            cached = CachedTransform(await self.storage.store_bytes(image.data),
-                                     image.content_type)
+            async with self.storage.local_copy(asset.sha256) as source:
+                image = await asyncio.to_thread(render_transform_image, source, transform)
+            stored = await self.storage.store_bytes(image.data, content_type=image.content_type)
+            cached = CachedTransform(stored, image.content_type)
             await self.transforms.put(key, cached)
-        return self.storage.local_path(cached.sha256), cached.content_type
+        return cached
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ suggestions, stored on assets. Model work runs in threads; the event loop never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -234,16 +234,18 @@ class AssetVision:
     ) -> dict[str, list[float] | BaseException]:
         """Vectors of many assets: images as one batch, videos from a poster frame each."""
         images = [a for a in assets if a.kind is AssetKind.IMAGE]
-        paths = [self.library.storage.local_path(a.sha256) for a in images]
         vectors: dict[str, list[float] | BaseException] = {}
         if images:
-            try:
-                found: Sequence[list[float] | BaseException] = \
-                    await self.models.embed_image_files(paths)
-            except Unavailable:
-                raise
-            except Exception as error:  # the model failed: every image of the batch with it
-                found = [error] * len(images)
+            async with contextlib.AsyncExitStack() as files:
+                paths = [await files.enter_async_context(
+                    self.library.storage.local_copy(a.sha256)) for a in images]
+                try:
+                    found: Sequence[list[float] | BaseException] = \
+                        await self.models.embed_image_files(paths)
+                except Unavailable:
+                    raise
+                except Exception as error:  # the model failed: every image of the batch too
+                    found = [error] * len(images)
             vectors = {a.id: vector for a, vector in zip(images, found, strict=True)}
         for asset in assets:
             if asset.kind is not AssetKind.IMAGE:
@@ -256,15 +258,16 @@ class AssetVision:
         return vectors
 
     async def _vector_of(self, asset: Asset) -> list[float]:
-        source = self.library.storage.local_path(asset.sha256)
-        if asset.kind is AssetKind.IMAGE:
-            return await self.models.embed_image(source)
-        poster = self.library.storage.staging / f"{uuid.uuid4().hex}.png"
-        try:
-            await asyncio.to_thread(write_poster, source, poster)
-            return await self.models.embed_image(poster)
-        finally:
-            poster.unlink(missing_ok=True)
+        storage = self.library.storage
+        async with storage.local_copy(asset.sha256) as source:
+            if asset.kind is AssetKind.IMAGE:
+                return await self.models.embed_image(source)
+            poster = storage.temporary_path(".png")
+            try:
+                await asyncio.to_thread(write_poster, source, poster)
+                return await self.models.embed_image(poster)
+            finally:
+                poster.unlink(missing_ok=True)
 
     async def _save(self, asset_id: str, sha256: str, changes: dict[str, object]) -> Asset:
         library = self.library

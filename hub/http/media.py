@@ -1,5 +1,6 @@
 """Media delivery: content-addressed blobs, an asset's current original, named renditions
-(made on demand when missing) and on-demand transforms.
+(made on demand when missing) and on-demand transforms. The bytes come from blob storage
+through hub/media/delivery.py, or from a presigned S3 URL the route redirects to.
 
 Every route needs a signed URL from the API or a reader token; transforms need a signature
 even with a token, so nobody makes the hub render arbitrary variants by editing a URL."""
@@ -36,12 +37,9 @@ async def blob(request: Request) -> Response:
     library = _library(request)
     if match is None or match["extension"] not in CONTENT_TYPES:
         raise NotFound("no such media file")
-    sha256 = match["sha256"]
-    if not await library.storage.exists(sha256):
-        raise NotFound("no such media file")
-    return blob_response(request, library.storage.local_path(sha256), etag=sha256,
-                         content_type=CONTENT_TYPES[match["extension"]],
-                         cache_control=grant.cache_control(immutable=True))
+    return await blob_response(request, library.storage, match["sha256"],
+                               content_type=CONTENT_TYPES[match["extension"]],
+                               cache_control=grant.cache_control(immutable=True))
 
 
 async def original(request: Request) -> Response:
@@ -51,10 +49,10 @@ async def original(request: Request) -> Response:
     asset = await library.get_asset(request.path_params["asset_id"])
     if asset is None:
         raise NotFound("no such asset")
-    return blob_response(request, library.storage.local_path(asset.sha256), etag=asset.sha256,
-                         content_type=asset.content_type,
-                         cache_control=grant.cache_control(immutable=False),
-                         filename=asset.filename)
+    return await blob_response(request, library.storage, asset.sha256,
+                               content_type=asset.content_type,
+                               cache_control=grant.cache_control(immutable=False),
+                               filename=asset.filename)
 
 
 async def rendition(request: Request) -> Response:
@@ -63,9 +61,9 @@ async def rendition(request: Request) -> Response:
     library = _library(request)
     made = await library.rendition(request.path_params["asset_id"],
                                    request.path_params["preset"])
-    return blob_response(request, library.storage.local_path(made.sha256), etag=made.sha256,
-                         content_type=made.content_type,
-                         cache_control=grant.cache_control(immutable=False))
+    return await blob_response(request, library.storage, made.sha256,
+                               content_type=made.content_type,
+                               cache_control=grant.cache_control(immutable=False))
 
 
 async def transform(request: Request) -> Response:
@@ -79,11 +77,11 @@ async def transform(request: Request) -> Response:
         format=query.get("fmt", "webp"), quality=_int(query, "q"),
         focal_x=_float(query, "fx"), focal_y=_float(query, "fy"),
     ).validate()
-    path, content_type = await library.transform(asset_id, parsed,
-                                                 accept=request.headers.get("accept", ""))
-    return blob_response(request, path, etag=path.name, content_type=content_type,
-                         cache_control=grant.cache_control(immutable=True),
-                         vary_accept=parsed.format == AUTO_FORMAT)
+    made = await library.transform(asset_id, parsed, accept=request.headers.get("accept", ""))
+    return await blob_response(request, library.storage, made.sha256,
+                               content_type=made.content_type,
+                               cache_control=grant.cache_control(immutable=True),
+                               vary_accept=parsed.format == AUTO_FORMAT)
 
 
 def _int(query: QueryParams, name: str) -> int | None:

@@ -1,8 +1,10 @@
 """Blob storage: originals and renditions, content-addressed by their sha256.
 
-One small base class so an S3-compatible backend can follow the local filesystem one. Writes
-are staged in a temporary file and moved into place atomically, so a crash never leaves a
-half-written blob under a real key."""
+One small base class with two backends: the local filesystem (here) and S3
+(`hub/media/s3_storage.py`). Uploads are staged in a local temporary file whatever the backend
+(sniffing and probing need a file), then moved in under their key in one step, so a crash never
+leaves a half-written blob under a real key. Code that needs a file on disk (Pillow, PyAV, the
+vision model) asks for `local_copy(sha256)`; delivery streams with `read()`."""
 
 from __future__ import annotations
 
@@ -14,12 +16,24 @@ import shutil
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from hub.errors import PayloadTooLarge
+from hub.errors import NotFound, PayloadTooLarge
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK_SIZE = 1024 * 1024
+
+
+def fanned_out(sha256: str) -> str:
+    """`ab/cd/abcd…`: the key layout of both backends (few entries per folder or prefix)."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def missing_blob(sha256: str) -> NotFound:
+    return NotFound(f"the file {sha256} is missing from blob storage", sha256=sha256)
 
 
 class BlobStorage(ABC):
@@ -59,24 +73,31 @@ class BlobStorage(ABC):
             raise
         return StagedUpload(path, digest.hexdigest(), size, head)
 
-    async def store_bytes(self, data: bytes) -> str:
+    async def store_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
         """Store bytes (a rendition) and return their sha256."""
         sha256 = hashlib.sha256(data).hexdigest()
         if not await self.exists(sha256):
-            staged = self.staging / f"{uuid.uuid4().hex}.part"
+            staged = self.temporary_path(".part")
             await asyncio.to_thread(staged.write_bytes, data)
-            await self.store_file(staged, sha256)
+            await self.store_file(staged, sha256, content_type=content_type)
         return sha256
+
+    def temporary_path(self, suffix: str) -> Path:
+        """A fresh path in the staging folder for intermediate files (poster frames)."""
+        return self.staging / f"{uuid.uuid4().hex}{suffix}"
 
     def clear_staging(self) -> None:
         """Remove staged files left by a crash (called at start-up)."""
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True, exist_ok=True)
 
-
     @abstractmethod
-    async def store_file(self, staged: Path, sha256: str) -> None:
-        """Move a staged local file in under its sha256 (a no-op when that blob exists)."""
+    async def store_file(
+        self, staged: Path, sha256: str, *, content_type: str | None = None
+    ) -> None:
+        """Move a staged local file in under its sha256 (a no-op when that blob exists); the
+        staged file is gone afterwards. `content_type` is kept where the backend serves the
+        bytes itself (presigned S3 URLs)."""
 
     @abstractmethod
     async def exists(self, sha256: str) -> bool: ...
@@ -85,8 +106,23 @@ class BlobStorage(ABC):
     async def delete(self, sha256: str) -> None: ...
 
     @abstractmethod
-    def local_path(self, sha256: str) -> Path:
-        """A readable local file with the blob's bytes (for decoding and range responses)."""
+    async def size(self, sha256: str) -> int | None:
+        """The blob's length in bytes, or None when there is no such blob."""
+
+    @abstractmethod
+    def read(self, sha256: str, *, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes `start` up to `end` (exclusive; None: to the end) in chunks."""
+
+    @abstractmethod
+    def local_copy(self, sha256: str) -> AbstractAsyncContextManager[Path]:
+        """`async with storage.local_copy(sha256) as path:` a local file with the blob's bytes
+        for as long as the block runs (decoding, probing, embedding). Never write to it: on the
+        filesystem backend it is the blob itself."""
+
+    async def presigned_url(self, sha256: str) -> str | None:
+        """A URL that serves the blob without the hub, when the backend is set up to hand
+        them out; None means the hub streams the bytes itself."""
+        return None
 
 
 class StagedUpload:
@@ -103,17 +139,19 @@ class StagedUpload:
 
 
 class LocalFileStorage(BlobStorage):
+    """Blobs as files under `root/blobs/ab/cd/<sha256>`."""
+
     def __init__(self, *, root: Path) -> None:
         super().__init__(staging=Path(root) / "staging")
         self.blobs = Path(root) / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
-        if not _SHA256.fullmatch(sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+        return self.blobs / fanned_out(sha256)
 
-    async def store_file(self, staged: Path, sha256: str) -> None:
+    async def store_file(
+        self, staged: Path, sha256: str, *, content_type: str | None = None
+    ) -> None:
         target = self._path(sha256)
         if target.exists():
             staged.unlink(missing_ok=True)
@@ -127,5 +165,34 @@ class LocalFileStorage(BlobStorage):
     async def delete(self, sha256: str) -> None:
         self._path(sha256).unlink(missing_ok=True)
 
-    def local_path(self, sha256: str) -> Path:
-        return self._path(sha256)
+    async def size(self, sha256: str) -> int | None:
+        try:
+            return self._path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    async def read(
+        self, sha256: str, *, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        try:
+            handle = await asyncio.to_thread(self._path(sha256).open, "rb")
+        except FileNotFoundError:
+            raise missing_blob(sha256) from None
+        with handle:
+            await asyncio.to_thread(handle.seek, start)
+            left = None if end is None else end - start
+            while left is None or left > 0:
+                chunk = await asyncio.to_thread(
+                    handle.read, CHUNK_SIZE if left is None else min(CHUNK_SIZE, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+
+    @asynccontextmanager
+    async def local_copy(self, sha256: str) -> AsyncIterator[Path]:
+        path = self._path(sha256)
+        if not path.exists():
+            raise missing_blob(sha256)
+        yield path

@@ -1,5 +1,5 @@
-"""The three local servers together, and optional extras: what `hub services up|down|status`
-drives."""
+"""The local servers together, and optional extras (`--with es-cluster`, `--with s3`): what
+`hub services up|down|status` drives."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from hub.servers.es_cluster import ElasticsearchCluster
 from hub.servers.ferretdb import FerretDBServer
 from hub.servers.postgres import PostgresServer
 from hub.servers.process import ServerError, make_open_dirs
+from hub.servers.seaweedfs import SeaweedFSServer
 
 # Servers started only when asked for (`hub services up --with NAME`, or their setting).
-EXTRAS = ("es-cluster",)
+EXTRAS = ("es-cluster", "s3")
 
 
 class LocalStack:
@@ -25,9 +26,14 @@ class LocalStack:
         self.ferretdb = FerretDBServer(settings, self.postgres)
         self.elasticsearch = ElasticsearchServer(settings)
         self.es_cluster = ElasticsearchCluster(settings)
+        self.seaweedfs = SeaweedFSServer(settings)
         self.extras = set(extras) | ({"es-cluster"} if settings.es_cluster else set())
         if unknown := self.extras - set(EXTRAS):
             raise ServerError(f"unknown extra server {sorted(unknown)}; known: {list(EXTRAS)}")
+
+    @property
+    def with_s3(self) -> bool:
+        return "s3" in self.extras
 
     @property
     def servers(self) -> list[LocalServer]:
@@ -35,14 +41,16 @@ class LocalStack:
         wanted: list[LocalServer] = [self.postgres, self.ferretdb, self.elasticsearch]
         if "es-cluster" in self.extras:
             wanted += self.es_cluster.nodes
+        if self.with_s3:
+            wanted.append(self.seaweedfs)
         return wanted
 
     def _stoppable(self) -> list[LocalServer]:
         """The wanted servers, and extras this checkout started earlier and still runs (so that
         a plain `down` leaves no server behind)."""
         wanted = self.servers
-        return wanted + [node for node in self.es_cluster.nodes
-                         if node not in wanted and node.pid() is not None]
+        return wanted + [server for server in [*self.es_cluster.nodes, self.seaweedfs]
+                         if server not in wanted and server.pid() is not None]
 
     def up(self, report: Callable[[str], None] = print) -> None:
         """Provision and start every server that is not already healthy (idempotent)."""
