@@ -91,3 +91,4 @@ lint: install
 
 schema: install
 	$(BIN)/hub schema > graphql/schema.graphql
+	$(BIN)/python -m hub.graphql.client_operations > hub/web/operations.js

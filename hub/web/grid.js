@@ -3,7 +3,7 @@
 
 import { h, clear, cssEscape } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
-import { ASSETS_PAGE, SEARCH_ASSETS, SIMILAR_ASSETS } from '/static/operations.js';
+import { BROWSE_ASSETS, SEARCH_ASSETS, SIMILAR_ASSETS } from '/static/operations.js';
 import { pickImage, thumbnailPicture } from '/static/media.js';
 import { formatDimensions, kindLabel } from '/static/format.js';
 import { showError } from '/static/status.js';
@@ -97,7 +97,7 @@ export function createGrid({ list, loadMoreButton, heading, count, empty, onOpen
     try {
       let items;
       if (source.type === 'assets') {
-        const data = await gql(ASSETS_PAGE, { first: PAGE_SIZE, after: null, filter: source.filter });
+        const data = await gql(BROWSE_ASSETS, { first: PAGE_SIZE, after: null, filter: source.filter });
         if (mine !== sequence) return;
         items = data.assets.edges.map((edge) => ({ asset: edge.node, score: null }));
         cursor = data.assets.pageInfo.endCursor;
@@ -128,7 +128,7 @@ export function createGrid({ list, loadMoreButton, heading, count, empty, onOpen
     const mine = ++sequence;
     setLoading(true);
     try {
-      const data = await gql(ASSETS_PAGE, { first: PAGE_SIZE, after: cursor, filter: source.filter });
+      const data = await gql(BROWSE_ASSETS, { first: PAGE_SIZE, after: cursor, filter: source.filter });
       if (mine !== sequence) return;
       const before = list.querySelectorAll('[data-testid="asset-card"]').length;
       show(data.assets.edges.map((edge) => ({ asset: edge.node, score: null })), { append: true });

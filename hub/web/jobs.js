@@ -5,7 +5,7 @@
 import { h, clear, captureFocus, cssEscape, restoreFocus } from '/static/dom.js';
 import { gql } from '/static/graphql.js';
 import { liveClient } from '/static/live.js';
-import { CANCEL_JOB, JOB_PROGRESS, JOBS, START_AUTO_TAG_JOB } from '/static/operations.js';
+import { CANCEL_JOB, WATCH_JOB_PROGRESS, JOBS, START_AUTO_TAG_JOB } from '/static/operations.js';
 import { formatDate, formatRate, formatSeconds } from '/static/format.js';
 import { showError, showStatus } from '/static/status.js';
 
@@ -35,7 +35,7 @@ export function createJobsView({ tbody, startButton, onlyUntagged, refreshButton
     }
     for (const id of active) {
       if (following.has(id)) continue;
-      following.set(id, liveClient().subscribe(JOB_PROGRESS, { id }, {
+      following.set(id, liveClient().subscribe(WATCH_JOB_PROGRESS, { id }, {
         next: (data) => changed(data.jobProgress),
         error: (error) => {
           following.delete(id);

@@ -4,7 +4,7 @@
 
 import { h } from '/static/dom.js';
 import { gqlUpload } from '/static/graphql.js';
-import { UPLOAD_ASSET } from '/static/operations.js';
+import { UPLOAD_DROPPED_FILE } from '/static/operations.js';
 import { formatBytes } from '/static/format.js';
 import { showError, showStatus } from '/static/status.js';
 
@@ -91,7 +91,7 @@ export function createUploader({ zone, input, skuInput, list, onUploaded }) {
   async function send(item) {
     setState(item, 'uploading', 'Uploading');
     try {
-      const data = await gqlUpload(UPLOAD_ASSET, { sku: item.sku }, { 'variables.file': item.file }, {
+      const data = await gqlUpload(UPLOAD_DROPPED_FILE, { sku: item.sku }, { 'variables.file': item.file }, {
         onProgress({ loaded, total, sent }) {
           if (sent) {
             item.progress.value = 100;
