@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import tempfile
 import time
@@ -96,11 +97,13 @@ async def measure(size: str) -> list[dict[str, Any]]:
                 assets = await seed(services, count)
                 model = await services.vision.models.model()  # loaded before the clock starts
                 await services.vision.models.labeler()  # label vectors too
-                paths = [services.library.storage.local_path(a.sha256) for a in assets]
-
-                began = time.perf_counter()
-                images = [open_image_for_embedding(path, model.image_size) for path in paths]
-                decode_seconds = time.perf_counter() - began
+                async with contextlib.AsyncExitStack() as files:
+                    paths = [await files.enter_async_context(
+                        services.library.storage.local_copy(a.sha256)) for a in assets]
+                    began = time.perf_counter()
+                    images = [open_image_for_embedding(path, model.image_size)
+                              for path in paths]
+                    decode_seconds = time.perf_counter() - began
                 model.embed_images(images[:2])  # warm-up
                 # Taking turns, best of REPEATS each: the load of other processes changes over
                 # a run, and neither side should get the quiet moments alone.
