@@ -59,7 +59,7 @@ class VisionModels:
 
     async def embed_image_files(self, paths: Sequence[Path]) -> list[list[float] | BadUserInput]:
         """Each file's vector, or why it cannot be read; decoded and embedded in one thread, as
-        one model call (batches are several times faster per image than single images)."""
+        one model call (a batch costs less per image than single images: bench/embedding.py)."""
         model = await self.model()
 
         def run() -> list[list[float] | BadUserInput]:
