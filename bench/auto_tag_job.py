@@ -11,7 +11,6 @@ its own and drops them afterwards. Images are seeded straight into the stores wi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -159,16 +158,7 @@ def run(size: str) -> list[dict[str, Any]]:
     return asyncio.run(measure(size))
 
 
-def main() -> None:
-    from run import table  # bench/run.py: one table format for every benchmark
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    arguments = parser.parse_args()
-    began = time.perf_counter()
-    print(table(run(arguments.size)))
-    print(f"({arguments.size}: {time.perf_counter() - began:.1f} s)")
-
-
 if __name__ == "__main__":
-    main()
+    from run import run_alone  # bench/run.py: one entry point and table for every benchmark
+
+    run_alone(__doc__, SIZES, run)

@@ -14,11 +14,9 @@ the results."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import logging
 import math
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -314,16 +312,7 @@ def run(size: str) -> list[dict]:
     return rows_out + option_rows(model, images, reference, hub_rate, repeats, float32)
 
 
-def main() -> None:
-    from run import table  # bench/run.py: one table format for every benchmark
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    arguments = parser.parse_args()
-    began = time.perf_counter()
-    print(table(run(arguments.size)))
-    print(f"({arguments.size}: {time.perf_counter() - began:.1f} s, {os.cpu_count()} CPUs)")
-
-
 if __name__ == "__main__":
-    main()
+    from run import run_alone  # bench/run.py: one entry point and table for every benchmark
+
+    run_alone(__doc__, SIZES, run)

@@ -12,7 +12,6 @@ embedding benchmarks measure the real model's cost; here it stays a few millisec
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import io
@@ -130,16 +129,7 @@ def run(size: str) -> list[dict[str, Any]]:
     }]
 
 
-def main() -> None:
-    from run import table  # bench/run.py: one table format for every benchmark
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    arguments = parser.parse_args()
-    began = time.perf_counter()
-    print(table(run(arguments.size)))
-    print(f"({arguments.size}: {time.perf_counter() - began:.1f} s)")
-
-
 if __name__ == "__main__":
-    main()
+    from run import run_alone  # bench/run.py: one entry point and table for every benchmark
+
+    run_alone(__doc__, SIZES, run)

@@ -174,9 +174,6 @@ def run(size: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    import argparse
+    from run import run_alone  # bench/run.py: one entry point and table for every benchmark
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=list(SIZES), default="full")
-    for row in run(parser.parse_args().size):
-        print(row)
+    run_alone(__doc__, SIZES, run)

@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,18 @@ def table(rows: list[dict[str, Any]]) -> str:
                      f"{row['hub']:>10.3g} {row['baseline']:>10.3g} {row['ratio']:>7.2f}  "
                      f"{row['target'][:26]:<26} {holds}")
     return "\n".join(lines)
+
+
+def run_alone(doc: str | None, sizes: Iterable[str],
+              run: Callable[[str], list[dict[str, Any]]]) -> None:
+    """`python bench/<name>.py [--size S]`: one benchmark on its own, printed as a table
+    (nothing written; `bench/run.py --only <name>` writes results.json)."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--size", choices=sorted(sizes), default="full")
+    size = parser.parse_args().size
+    began = time.perf_counter()
+    print(table(run(size)))
+    print(f"({size}: {time.perf_counter() - began:.1f} s, {os.cpu_count()} CPUs)")
 
 
 def main() -> int:
