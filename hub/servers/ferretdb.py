@@ -3,26 +3,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 from hub.config import PROJECT_ROOT, ServerSettings
 from hub.servers.base import LocalServer
+from hub.servers.go_build import GoProgram
 from hub.servers.postgres import PostgresServer
 from hub.servers.process import (
-    ServerError,
     make_open_dirs,
     read_pid,
-    require_program,
-    run,
     spawn,
     terminate,
     wait_until,
 )
 
-SOURCE_DIR = PROJECT_ROOT / "servers" / "ferretdb"
-SOURCE_FILES = ("main.go", "go.mod", "go.sum")
+PROGRAM = GoProgram(title="FerretDB", binary_name="ferretdb",
+                    source_dir=PROJECT_ROOT / "servers" / "ferretdb",
+                    source_files=("main.go", "go.mod", "go.sum"), package=".",
+                    go_version="1.22", first_build="about a minute")
 
 
 class FerretDBServer(LocalServer):
@@ -39,27 +37,12 @@ class FerretDBServer(LocalServer):
 
     @property
     def binary(self) -> Path:
-        """The build is keyed by its sources, so a change to them builds anew and others reuse."""
-        digest = hashlib.sha256()
-        for name in SOURCE_FILES:
-            digest.update((SOURCE_DIR / name).read_bytes())
-        return self.settings.cache_dir / "bin" / f"ferretdb-{digest.hexdigest()[:12]}"
+        return PROGRAM.binary(self.settings.cache_dir)
 
     def provision(self) -> None:
         make_open_dirs(self.dir)
         make_open_dirs(self.log_file.parent)
-        if self.binary.exists():
-            return
-        go = require_program("go", "FerretDB is built with Go 1.22 or newer (go.dev/doc/install)")
-        make_open_dirs(self.binary.parent)
-        print("building FerretDB (first time about a minute) ...", flush=True)
-        partial = self.binary.with_suffix(".partial")
-        env = {**os.environ, "CGO_ENABLED": "0"}
-        try:
-            run([go, "build", "-trimpath", "-o", str(partial), "."], cwd=SOURCE_DIR, env=env)
-        except ServerError as error:
-            raise ServerError(f"could not build FerretDB from {SOURCE_DIR}: {error}") from None
-        partial.rename(self.binary)
+        PROGRAM.ensure_built(self.settings.cache_dir)
 
     def start(self) -> None:
         if self.healthy():

@@ -11,9 +11,7 @@ which is how `weed shell`'s `s3.bucket.create` makes them too.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -21,20 +19,21 @@ import httpx
 
 from hub.config import PROJECT_ROOT, ServerSettings
 from hub.servers.base import LocalServer
+from hub.servers.go_build import GoProgram
 from hub.servers.process import (
     ServerError,
     make_open_dirs,
     read_pid,
-    require_program,
-    run,
     spawn,
     terminate,
     wait_until,
 )
 
-SOURCE_DIR = PROJECT_ROOT / "servers" / "seaweedfs"
-SOURCE_FILES = ("go.mod", "go.sum")
-PACKAGE = "github.com/seaweedfs/seaweedfs/weed"
+PROGRAM = GoProgram(title="SeaweedFS", binary_name="weed",
+                    source_dir=PROJECT_ROOT / "servers" / "seaweedfs",
+                    source_files=("go.mod", "go.sum"),
+                    package="github.com/seaweedfs/seaweedfs/weed", go_version="1.26",
+                    first_build="about 4 minutes")
 
 
 class SeaweedFSServer(LocalServer):
@@ -57,28 +56,13 @@ class SeaweedFSServer(LocalServer):
 
     @property
     def binary(self) -> Path:
-        """Keyed by go.mod and go.sum: a new pin builds anew, every checkout reuses the rest."""
-        digest = hashlib.sha256()
-        for name in SOURCE_FILES:
-            digest.update((SOURCE_DIR / name).read_bytes())
-        return self.settings.cache_dir / "bin" / f"weed-{digest.hexdigest()[:12]}"
+        return PROGRAM.binary(self.settings.cache_dir)
 
     def provision(self) -> None:
         make_open_dirs(self.dir / "data")
         make_open_dirs(self.log_file.parent)
         self._write_identities()
-        if self.binary.exists():
-            return
-        go = require_program("go", "SeaweedFS is built with Go 1.26 or newer (go.dev/doc/install)")
-        make_open_dirs(self.binary.parent)
-        print("building SeaweedFS (first time about 4 minutes) ...", flush=True)
-        partial = self.binary.with_suffix(".partial")
-        env = {**os.environ, "CGO_ENABLED": "0"}
-        try:
-            run([go, "build", "-trimpath", "-o", str(partial), PACKAGE], cwd=SOURCE_DIR, env=env)
-        except ServerError as error:
-            raise ServerError(f"could not build SeaweedFS from {SOURCE_DIR}: {error}") from None
-        partial.rename(self.binary)
+        PROGRAM.ensure_built(self.settings.cache_dir)
 
     def _write_identities(self) -> None:
         identity = {"identities": [{
