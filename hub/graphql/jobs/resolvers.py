@@ -4,17 +4,16 @@ the live job watch."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 
 import strawberry
 
 from hub.graphql.core.context import Info
+from hub.graphql.core.events import stream
 from hub.graphql.core.pagination import check_page_size
 from hub.graphql.core.permissions import IsAdmin, IsReader
 from hub.graphql.jobs.types import Job
 from hub.graphql.media.filters import asset_query
 from hub.graphql.media.types import AssetFilter
-from hub.live.watches import JobSnapshot
 from hub.models.job import Job as JobModel
 from hub.models.job import JobState
 
@@ -75,13 +74,6 @@ class JobSubscriptions:
                              "state or counts change; completes after the job has ended "
                              "(SUCCEEDED, FAILED or CANCELLED). NOT_FOUND for an unknown id.")
     async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Job, None]:
-        return _job_events(info, await info.context.live.job_progress(str(id)))
+        return stream(info, await info.context.live.job_progress(str(id)),
+                      lambda snapshot: Job.from_model(snapshot.job, snapshot.progress))
 
-
-async def _job_events(
-    info: Info, snapshots: AsyncGenerator[JobSnapshot, None]
-) -> AsyncGenerator[Job, None]:
-    async with aclosing(snapshots):
-        async for snapshot in snapshots:
-            info.context.renew_loaders()
-            yield Job.from_model(snapshot.job, snapshot.progress)
