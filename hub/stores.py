@@ -15,7 +15,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.config import Settings
 from hub.indexing.mappings import IndexNames
-from hub.store_calls import CountingTransport, MongoCommandCounter
+from hub.indexing.transport import PatientTransport
+from hub.store_calls import MongoCommandCounter
 from hub.vision.identity import ModelIdentity, model_identity
 
 
@@ -45,10 +46,10 @@ class Stores:
             request_timeout=settings.es_timeout_seconds,
             # A request that finds its node gone is retried on the next one, until every
             # configured node has had its turn; a timeout is not retried (the node may still
-            # be working on it).
+            # be working on it). PatientTransport adds paused rounds of the same.
             max_retries=max(1, len(settings.es_hosts) - 1),
             retry_on_timeout=False,
-            transport_class=CountingTransport,
+            transport_class=PatientTransport,
         )
         try:
             yield cls(
