@@ -65,15 +65,28 @@ class FocalPoint(BaseModel):
     y: float
 
 
+class RenditionKind(StrEnum):
+    """What a rendition is: a still image, a video, or a 3D model file (USDZ, compressed GLB)."""
+
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"
+    MODEL = "MODEL"
+
+
 class Rendition(BaseModel):
     preset: str
     format: str
     content_type: str
-    width: int
-    height: int
+    width: int | None  # None for MODEL renditions
+    height: int | None
     byte_size: int
     sha256: str
     preset_digest: str | None = None  # the preset's definition when this was made
+    kind: RenditionKind = RenditionKind.IMAGE
+    duration_seconds: float | None = None  # VIDEO
+    bitrate: int | None = None  # VIDEO: bits per second over the whole file
+    codec: str | None = None  # VIDEO: the video codec
+    triangle_count: int | None = None  # MODEL
 
 
 class AssetVersion(BaseModel):
@@ -98,6 +111,9 @@ class Asset(BaseModel):
     tags: list[Tag] = Field(default_factory=list)
     focal_point: FocalPoint | None = None
     renditions: list[Rendition] = Field(default_factory=list)
+    # 3D models: PNG views from several angles, rendered offscreen; the first feeds the image
+    # presets and the vision model as a video's poster does.
+    previews: list[Rendition] = Field(default_factory=list)
     # The vision model's vector of this image (or video poster) and which model made it.
     embedding: list[float] | None = None
     embedding_model: str | None = None

@@ -14,7 +14,7 @@ from hub.http.urls import MediaUrls
 from hub.indexing.asset_search import AssetOrderField
 from hub.media.renditions import Preset, Transform, srcset_widths
 from hub.models.asset import Asset as AssetModel
-from hub.models.asset import AssetKind, TagSource
+from hub.models.asset import AssetKind, RenditionKind, TagSource
 from hub.models.asset import Rendition as RenditionModel
 from hub.models.product import AssetRole
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 strawberry.enum(AssetKind)
 strawberry.enum(TagSource)
+strawberry.enum(RenditionKind)
 strawberry.enum(AssetRole)
 strawberry.enum(AssetOrderField)
 
@@ -62,19 +63,27 @@ class Tag:
 @strawberry.type
 class Rendition:
     preset: str
-    width: int
-    height: int
+    kind: RenditionKind
+    width: int | None = strawberry.field(description="Pixels; null for MODEL renditions.")
+    height: int | None = strawberry.field(description="Pixels; null for MODEL renditions.")
     format: str
-    content_type: str
+    content_type: str = strawberry.field(description="The MIME type the URL is served with.")
     byte_size: int
     url: str
+    duration_seconds: float | None = strawberry.field(description="VIDEO renditions.")
+    bitrate: int | None = strawberry.field(
+        description="VIDEO renditions: bits per second over the whole file.")
+    codec: str | None = strawberry.field(description="VIDEO renditions: the video codec.")
+    triangle_count: int | None = strawberry.field(description="MODEL renditions.")
 
     @classmethod
     def from_model(cls, rendition: RenditionModel, urls: MediaUrls) -> Rendition:
-        return cls(preset=rendition.preset, width=rendition.width, height=rendition.height,
-                   format=rendition.format, content_type=rendition.content_type,
-                   byte_size=rendition.byte_size,
-                   url=urls.blob(rendition.sha256, rendition.content_type))
+        return cls(preset=rendition.preset, kind=rendition.kind, width=rendition.width,
+                   height=rendition.height, format=rendition.format,
+                   content_type=rendition.content_type, byte_size=rendition.byte_size,
+                   url=urls.blob(rendition.sha256, rendition.content_type),
+                   duration_seconds=rendition.duration_seconds, bitrate=rendition.bitrate,
+                   codec=rendition.codec, triangle_count=rendition.triangle_count)
 
 
 @strawberry.type
@@ -226,9 +235,16 @@ class Asset:
         return [Tag(label=t.label, confidence=t.confidence, source=t.source, accepted=t.accepted)
                 for t in self.model.tags]
 
-    @strawberry.field
+    @strawberry.field(description="Every channel's version: IMAGE renditions of photos, of video "
+                      "posters and of 3D previews; VIDEO renditions of videos; MODEL files of 3D "
+                      "models (USDZ for AR Quick Look).")
     def renditions(self, info: Info) -> list[Rendition]:
         return [Rendition.from_model(r, info.context.media_urls) for r in self.model.renditions]
+
+    @strawberry.field(description="3D models: PNG views from several angles, rendered offscreen "
+                      "(empty for other kinds).")
+    def previews(self, info: Info) -> list[Rendition]:
+        return [Rendition.from_model(r, info.context.media_urls) for r in self.model.previews]
 
     @strawberry.field(description="The rendition of one preset, null until it has been made.")
     def rendition(self, info: Info, preset: str) -> Rendition | None:
