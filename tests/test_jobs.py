@@ -1,5 +1,6 @@
 """Bulk jobs: started through GraphQL, run by `hub worker` processes that share the work,
-survive a worker killed with SIGKILL, report progress and can be cancelled."""
+survive a worker killed with SIGKILL (counting what it leaves to be done again), report
+progress and can be cancelled."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from conftest import LiveHub, hub_environment
 from test_media_uploads import upload, wait_for_renditions
 
 JOB_FIELDS = """
-id kind state total processed failed error errors { itemId message } ratePerSecond etaSeconds
-cancelRequested createdAt startedAt finishedAt
+id kind state total processed failed repeated error errors { itemId message } ratePerSecond
+etaSeconds cancelRequested createdAt startedAt finishedAt
 """
 JOB = f"query($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} }} }}"
 RERENDER = f"""
@@ -58,9 +59,11 @@ def wait_for_job(hub: LiveHub, job_id: str, *states: str, timeout: float = 120) 
         time.sleep(0.2)
 
 
-def photos(hub: LiveHub, marker: str, count: int) -> list[str]:
+def photos(
+    hub: LiveHub, marker: str, count: int, size: tuple[int, int] = (1200, 800)
+) -> list[str]:
     """Distinct real photographs, big enough that rendering each takes a moment."""
-    base = Image.open(io.BytesIO(samples.coffee_jpeg())).resize((1200, 800))
+    base = Image.open(io.BytesIO(samples.coffee_jpeg())).resize(size)
     return [upload(hub, samples.jpeg(base, comment=f"{marker}-{n}".encode()),
                    f"{marker}-{n}.jpg")["id"] for n in range(count)]
 
@@ -109,6 +112,7 @@ def test_a_killed_worker_s_batch_is_finished_by_another_worker(
 
     assert (done["state"], done["total"], done["processed"], done["failed"]) == (
         "SUCCEEDED", 20, 20, 0), "every asset counted exactly once"
+    assert done["repeated"] <= hub_settings.jobs.concurrency
     for asset_id in ids:
         assert len(hub.ok("query($id: ID!) { asset(id: $id) { renditions { preset } } }",
                           {"id": asset_id})["asset"]["renditions"]) == 7
@@ -122,7 +126,39 @@ def test_two_workers_share_one_job(hub: LiveHub, hub_settings: Settings, sku_pre
     with worker(hub_settings), worker(hub_settings):
         done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
 
-    assert (done["processed"], done["failed"]) == (10, 0)
+    assert (done["processed"], done["failed"], done["repeated"]) == (10, 0, 0)
+
+
+def test_two_workers_finish_a_job_when_one_is_killed_mid_item_and_count_the_repeats(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    """Two `hub worker` processes share one job; one is SIGKILLed while it renders. The other
+    takes over its batches once their leases lapse: every item is processed exactly once in the
+    job's counts, none is lost, and the items the dead worker had in flight (one per batch it
+    was working on, at most its concurrency) are the only ones done twice, and are counted."""
+    marker = sku_prefix.lower()
+    ids = photos(hub, marker, 16, size=(2400, 1600))  # slow enough to be killed mid-render
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+    in_flight_limit = hub_settings.jobs.concurrency
+
+    with worker(hub_settings) as doomed, worker(hub_settings):
+        deadline = time.monotonic() + 90
+        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 4:
+            assert time.monotonic() < deadline, "the workers made no progress"
+            time.sleep(0.05)
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+        midway = hub.ok(JOB, {"id": job["id"]})["job"]
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert midway["state"] == "RUNNING" and midway["processed"] < 16
+    assert (done["state"], done["total"], done["processed"], done["failed"]) == (
+        "SUCCEEDED", 16, 16, 0), "every photo counted exactly once"
+    assert 1 <= done["repeated"] <= in_flight_limit, (
+        "only what the killed worker was rendering is rendered again")
+    for asset_id in ids:
+        assert len(hub.ok("query($id: ID!) { asset(id: $id) { renditions { preset } } }",
+                          {"id": asset_id})["asset"]["renditions"]) == 7
 
 
 def test_a_reindex_job_rebuilds_the_indexes_without_losing_anything(

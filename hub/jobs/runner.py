@@ -154,6 +154,7 @@ class JobRunner:
                 # Finished by a worker that died before saving its batch: not again.
                 done = await self.store.items_done(job.id, chunk)
                 todo = [item_id for item_id in chunk if item_id not in done]
+                batch.repeated += await self.store.record_starts(job.id, todo, self.worker)
                 outcomes = await processor.run(job, todo) if todo else {}
                 errors = {item_id: None if error is None else error_message(job, item_id, error)
                           for item_id, error in outcomes.items()}

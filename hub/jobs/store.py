@@ -2,8 +2,10 @@
 
 Claims use a unique `_id` per (batch, attempt): inserting it is the one atomic step FerretDB
 offers (its updates are read-modify-write), so exactly one worker wins each attempt. Per-item
-markers, also unique, make a re-run batch skip what a killed worker already finished. Batches,
-claims and markers are deleted when the job ends, keeping scanned collections small."""
+markers, also unique, make a re-run batch skip what a killed worker already finished; per-item
+start records, unique too, count the items that were started again because their first worker
+died mid-item (the price of leases, bounded by the items in flight). Batches, claims, markers and
+start records are deleted when the job ends, keeping scanned collections small."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class JobStore:
         self.batches = db["job_batches"]
         self.claims = db["job_claims"]
         self.items = db["job_items"]
+        self.starts = db["job_item_starts"]
 
     async def create(self, job: Job, item_ids: list[str], *, batch_size: int) -> Job:
         """Batches first: a runner never sees a job whose batches are not all there."""
@@ -119,6 +122,21 @@ class JobStore:
         found = await asyncio.gather(*(done(item_id) for item_id in item_ids))
         return {item_id for item_id, is_done in zip(item_ids, found, strict=True) if is_done}
 
+    async def record_starts(self, job_id: str, item_ids: Sequence[str], worker: str) -> int:
+        """Record that `worker` starts these items, in one round trip; returns how many had been
+        started before, so that work done twice is counted rather than hidden."""
+        if not item_ids:
+            return 0
+        now = now_millis()
+        async with mongo_errors("recording job item starts"):
+            try:
+                await self.starts.insert_many(
+                    [{"_id": f"{job_id}:{item_id}", "job_id": job_id, "worker": worker, "at": now}
+                     for item_id in item_ids], ordered=False)
+            except BulkWriteError as error:
+                return len(duplicate_key_indexes(error))
+        return 0
+
     async def mark_items(
         self, job_id: str, errors: Mapping[str, str | None]
     ) -> dict[str, str | None]:
@@ -143,37 +161,41 @@ class JobStore:
         async with mongo_errors("saving job progress"):
             await self.batches.update_one({"_id": batch.id, "attempt": batch.attempt}, {"$set": {
                 "processed": batch.processed, "failed": batch.failed, "done": batch.done,
+                "repeated": batch.repeated,
                 "errors": [e.model_dump() for e in batch.errors[:MAX_ERRORS_KEPT]]}})
 
     async def progress(self, job: Job) -> JobProgress:
         if job.state not in ACTIVE_STATES:
             final = job.options.get("result", {})
             return JobProgress(total=job.total, processed=final.get("processed", 0),
-                               failed=final.get("failed", 0),
+                               failed=final.get("failed", 0), repeated=final.get("repeated", 0),
                                errors=[ItemError(**e) for e in final.get("errors", [])],
                                rate_per_second=None, eta_seconds=None)
         batches = await self.batches_of(job.id)
         processed = sum(batch.processed for batch in batches)
         failed = sum(batch.failed for batch in batches)
+        repeated = sum(batch.repeated for batch in batches)
         errors = [error for batch in batches for error in batch.errors][:MAX_ERRORS_KEPT]
         rate = eta = None
         if job.started_at and processed:
             elapsed = (datetime.now(UTC) - job.started_at).total_seconds()
             rate = processed / elapsed if elapsed > 0 else None
             eta = (job.total - processed) / rate if rate else None
-        return JobProgress(total=job.total, processed=processed, failed=failed, errors=errors,
+        return JobProgress(total=job.total, processed=processed, failed=failed,
+                           repeated=repeated, errors=errors,
                            rate_per_second=rate, eta_seconds=eta)
 
     async def finish(self, job: Job, state: JobState, error: str | None = None) -> Job | None:
         """Record the outcome in the job itself, then drop its batches, claims and markers."""
         progress = await self.progress(job)
         result = {"processed": progress.processed, "failed": progress.failed,
+                  "repeated": progress.repeated,
                   "errors": [e.model_dump() for e in progress.errors]}
         finished = await self.update(job.id, {
             "state": state.value, "finished_at": now_millis(), "error": error,
             "options": {**job.options, "result": result}})
         async with mongo_errors("cleaning up a job"):
-            for collection in (self.batches, self.claims, self.items):
+            for collection in (self.batches, self.claims, self.items, self.starts):
                 await collection.delete_many({"job_id": job.id})
         if finished is not None:
             await self.events.emit(WebhookEvent.JOB_FINISHED, job_payload(finished))

@@ -67,6 +67,8 @@ class JobBatch(BaseModel):
     lease_until: datetime | None = None
     processed: int = 0
     failed: int = 0
+    # Items of this batch started before, by a worker that died or lost its lease mid-item.
+    repeated: int = 0
     errors: list[ItemError] = Field(default_factory=list)
 
     def to_mongo(self) -> dict[str, Any]:
@@ -83,6 +85,7 @@ class JobProgress(BaseModel):
     total: int
     processed: int
     failed: int
+    repeated: int
     errors: list[ItemError]
     rate_per_second: float | None
     eta_seconds: float | None

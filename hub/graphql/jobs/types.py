@@ -27,6 +27,9 @@ class Job:
     total: int
     processed: int
     failed: int
+    repeated: int = strawberry.field(description=(
+        "Items started more than once: their worker died or lost its lease mid-item, and "
+        "another did them again. At most the items that were in flight at that moment."))
     error: str | None
     errors: list[JobItemError] = strawberry.field(description="Per-item failures (at most 50).")
     rate_per_second: float | None
@@ -40,7 +43,8 @@ class Job:
     def from_model(cls, job: JobModel, progress: JobProgress) -> Job:
         return cls(
             id=strawberry.ID(job.id), kind=job.kind, state=job.state, total=job.total,
-            processed=progress.processed, failed=progress.failed, error=job.error,
+            processed=progress.processed, failed=progress.failed, repeated=progress.repeated,
+            error=job.error,
             errors=[JobItemError(item_id=e.item_id, message=e.message) for e in progress.errors],
             rate_per_second=progress.rate_per_second, eta_seconds=progress.eta_seconds,
             cancel_requested=job.cancel_requested, created_at=job.created_at,
