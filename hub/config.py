@@ -180,6 +180,10 @@ class Settings(BaseSettings):
     # A GraphQL request sent as JSON (not a multipart upload) is read into memory up to this.
     max_json_body_bytes: int = 8 * 1024**2
     max_image_pixels: int = 100_000_000
+    # 3D models drawing more triangles are refused at upload, from the file's accessor counts
+    # before any geometry is read; their preview views are square PNGs of this many pixels.
+    max_model_triangles: int = Field(default=5_000_000, ge=1)
+    model_preview_size: int = Field(default=768, ge=64, le=4096)
     # Rendition presets (TOML); the default file ships with the hub.
     presets_file: Path | None = None
     # Links uploads to products by file name: {sku} required; {role}, {position}, {ext} optional.

@@ -75,9 +75,10 @@ class AssetRepository:
         return Asset.from_mongo(document) if document else None
 
     async def references_blob(self, sha256: str) -> bool:
-        """Whether any asset still uses this blob as original, old version or rendition."""
+        """Whether any asset still uses this blob as original, old version, rendition or 3D
+        preview."""
         async with mongo_errors("checking blob references"):
-            for field in ("sha256", "versions.sha256", "renditions.sha256"):
+            for field in ("sha256", "versions.sha256", "renditions.sha256", "previews.sha256"):
                 if await self.collection.find_one({field: sha256}, projection={"_id": 1}):
                     return True
         return False

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 
 from hub.catalog.clock import now_millis
+from hub.catalog.model_assets import ensure_model_outputs
 from hub.catalog.naming import NamingConvention
 from hub.catalog.publisher import ASSET
 from hub.catalog.service import CatalogService
@@ -50,7 +51,7 @@ EXTENSION_ALIASES: dict[str, set[str]] = {
     "mov": {"mov", "qt"},
 }
 
-RENDERED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO}
+RENDERED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.MODEL_3D}
 
 DEFAULT_ROLE = {
     AssetKind.IMAGE: AssetRole.GALLERY,
@@ -143,7 +144,8 @@ class MediaLibrary:
         sniffed = sniff(staged.head)
         _check_extension(filename, sniffed)
         facts = await asyncio.to_thread(probe, staged.path, sniffed,
-                                        max_pixels=self.settings.max_image_pixels)
+                                        max_pixels=self.settings.max_image_pixels,
+                                        max_model_triangles=self.settings.max_model_triangles)
         await asyncio.to_thread(refuse_polyglot, staged.path, sniffed)
         return sniffed, facts
 
@@ -254,6 +256,7 @@ class MediaLibrary:
                     "sha256": staged.sha256,
                     "facts": facts.model_dump(mode="python"),
                     "renditions": [],
+                    "previews": [],
                     "version": current.version + 1,
                     "updated_at": now_millis(),
                 }, extra={"$push": {"versions": old.model_dump(mode="python")}})
@@ -264,7 +267,7 @@ class MediaLibrary:
                 await self._drop_blob_unless_used(staged.sha256, blob_existed)
                 raise BadUserInput("this file was just uploaded as another asset", field="file")
             await self.publisher.publish([entry], assets=[updated])
-        await self._delete_unused_blobs([r.sha256 for r in current.renditions])
+        await self._delete_unused_blobs([r.sha256 for r in current.renditions + current.previews])
         self.schedule_renditions(asset_id)
         return await self.changed(updated)
 
@@ -285,7 +288,8 @@ class MediaLibrary:
                                          deleted_assets=[(asset_id, deleted.revision + 1)])
         await self.catalog.events.emit(WebhookEvent.ASSET_DELETED, asset_payload(deleted))
         await self._delete_unused_blobs([deleted.sha256, *(v.sha256 for v in deleted.versions),
-                                         *(r.sha256 for r in deleted.renditions)])
+                                         *(r.sha256 for r in deleted.renditions),
+                                         *(r.sha256 for r in deleted.previews)])
 
     async def _delete_unused_blobs(self, shas: Sequence[str]) -> None:
         for sha256 in dict.fromkeys(shas):
@@ -367,7 +371,11 @@ class MediaLibrary:
         see the old renditions until the new ones are there."""
         asset = await self.get_required(asset_id)
         if asset.kind not in RENDERED_KINDS:
-            return asset  # 3D previews and PDF pages are not rendered yet
+            return asset  # PDF pages are not rendered yet
+        if asset.kind is AssetKind.MODEL_3D:
+            asset = await ensure_model_outputs(self, asset)  # the views the presets start from
+            if not asset.previews:
+                return asset  # nothing to make images from: facts.preview_problem says why
         missing = [self.presets[name] for name in preset_names
                    if anew or name not in {r.preset for r in asset.renditions}]
         if not missing:
@@ -425,8 +433,13 @@ class MediaLibrary:
             logger.exception("re-rendering asset %s failed", asset_id)
 
     async def _render(self, asset: Asset, presets: list[Preset]) -> dict[str, RenderedImage]:
-        """Images render from their original; videos from a poster frame."""
+        """Images render from their original; videos from a poster frame; 3D models from their
+        first preview."""
         focal = (asset.focal_point.x, asset.focal_point.y) if asset.focal_point else None
+        if asset.kind is AssetKind.MODEL_3D:  # ensure_renditions made sure it has previews
+            async with self.storage.local_copy(asset.previews[0].sha256) as preview:
+                return await asyncio.to_thread(render_presets, preview, presets,
+                                               focal_point=focal)
         async with self.storage.local_copy(asset.sha256) as source:
             if asset.kind is AssetKind.IMAGE:
                 return await asyncio.to_thread(render_presets, source, presets,

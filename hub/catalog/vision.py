@@ -25,7 +25,7 @@ from hub.vision.settings import VisionSettings
 
 logger = logging.getLogger(__name__)
 
-EMBEDDED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO}
+EMBEDDED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.MODEL_3D}
 
 
 class VisionModels:
@@ -107,7 +107,8 @@ class AssetVision:
         (similarity search embeds it on demand, an auto-tag job too)."""
         try:
             asset = await self.library.get_asset(asset_id)
-            if asset is not None and asset.kind in EMBEDDED_KINDS:
+            if asset is not None and asset.kind in EMBEDDED_KINDS and (
+                    asset.kind is not AssetKind.MODEL_3D or asset.previews):
                 await self.embed_asset(asset_id)
         except Unavailable as error:
             if not self._warned:
@@ -259,6 +260,11 @@ class AssetVision:
 
     async def _vector_of(self, asset: Asset) -> list[float]:
         storage = self.library.storage
+        if asset.kind is AssetKind.MODEL_3D:  # seen as its first preview, like a photo
+            if not asset.previews:
+                raise BadUserInput("the 3D model has no preview to embed yet", id=asset.id)
+            async with storage.local_copy(asset.previews[0].sha256) as preview:
+                return await self.models.embed_image(preview)
         async with storage.local_copy(asset.sha256) as source:
             if asset.kind is AssetKind.IMAGE:
                 return await self.models.embed_image(source)

@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 
 from hub.media.renditions import Transform
 from hub.media.signing import EXPIRES, SIGNATURE, expiry, sign, signed_message
-from hub.media.sniff import ACCEPTED
+from hub.media.sniff import ACCEPTED, USDZ_CONTENT_TYPE
 
-# The file extension of every type the hub accepts, from the one list that sniffing uses.
+# The file extension of every type the hub accepts, from the one list that sniffing uses, and
+# of the types it only hands out (USDZ files made from 3D models for AR Quick Look).
 EXTENSIONS = {sniffed.content_type: sniffed.extension for sniffed in ACCEPTED}
+EXTENSIONS[USDZ_CONTENT_TYPE] = "usdz"
 CONTENT_TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
 
 

@@ -1,29 +1,29 @@
 """Facts read from a stored original: dimensions, duration, page and mesh counts, placeholders.
 
 Each probe reads what it reports on in full (an image is decoded, a video's first frame is
-decoded, a model's JSON is parsed), so a truncated or corrupt upload is refused when it arrives
-rather than when a rendition is made from it. Library errors become BadUserInput with a short
-reason; their messages and stack traces are never shown to clients.
+decoded, a 3D model is loaded: hub/media/model3d.py), so a truncated or corrupt upload is
+refused when it arrives rather than when a rendition is made from it. Library errors become
+BadUserInput with a short reason; their messages and stack traces are never shown to clients.
 """
 
 from __future__ import annotations
 
 import struct
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import av
 import blurhash
 import numpy as np
-import pygltflib
 import pypdf
 from PIL import Image, ImageFile
 from pypdf.errors import PyPdfError
 
 from hub.errors import BadUserInput, PayloadTooLarge, UnsupportedMediaType
 from hub.media.heif import enable_heif
+from hub.media.model3d import DEFAULT_MAX_TRIANGLES, probe_model
 from hub.media.sniff import GLB, SniffedType
-from hub.models.asset import AssetKind, Bounds, MediaFacts
+from hub.models.asset import AssetKind, MediaFacts
 
 DEFAULT_MAX_PIXELS = 100_000_000
 
@@ -56,19 +56,24 @@ _PLACEHOLDER_BACKGROUND = (255, 255, 255, 255)  # what transparent areas show in
 # Pillow reports some malformed data (corrupt EXIF, for one) with warnings.warn: where warnings
 # are errors, as in the test suite, that arrives here as a UserWarning.
 _IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, UserWarning)
-_MODEL_ERRORS = (ValueError, TypeError, KeyError, AttributeError, struct.error)
 # pypdf meets hostile input with more than its own exceptions.
 _DOCUMENT_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
-def probe(path: Path, sniffed: SniffedType, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaFacts:
+def probe(
+    path: Path,
+    sniffed: SniffedType,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_model_triangles: int = DEFAULT_MAX_TRIANGLES,
+) -> MediaFacts:
     """Read facts from a stored file. CPU- and IO-bound: callers run it in a thread."""
     if sniffed.kind is AssetKind.IMAGE:
         return _probe_image(path, sniffed, max_pixels)
     if sniffed.kind is AssetKind.VIDEO:
         return _probe_video(path, max_pixels)
     if sniffed.kind is AssetKind.MODEL_3D:
-        return _probe_model(path, binary=sniffed == GLB)
+        return probe_model(path, binary=sniffed == GLB, max_triangles=max_model_triangles)
     return _probe_document(path)
 
 
@@ -247,85 +252,6 @@ def _probe_video(path: Path, max_pixels: int) -> MediaFacts:
 
 def _corrupt_video(reason: str) -> BadUserInput:
     return BadUserInput(f"the video is truncated or corrupt: {reason}", reason="corrupt_video")
-
-
-# 3D models
-
-
-def _probe_model(path: Path, *, binary: bool) -> MediaFacts:
-    data = path.read_bytes()
-    try:
-        document = _glb_json_chunk(data) if binary else data.decode("utf-8-sig")
-        gltf = pygltflib.GLTF2.gltf_from_json(document)
-    except _MODEL_ERRORS as error:
-        raise _corrupt_model(_short_reason(error)) from error
-    version = str(getattr(gltf.asset, "version", "") or "")
-    if not version.startswith("2."):
-        raise _corrupt_model(f"only glTF 2.0 is accepted, this is version {version or 'unknown'}")
-    meshes: list[Any] = gltf.meshes or []
-    accessors: list[Any] = gltf.accessors or []
-    vertex_count = 0
-    lows: list[list[float]] = []
-    highs: list[list[float]] = []
-    for mesh in meshes:
-        for primitive in mesh.primitives or []:
-            index = getattr(primitive.attributes, "POSITION", None)
-            if index is None:
-                continue
-            if not isinstance(index, int) or not 0 <= index < len(accessors):
-                raise _corrupt_model(f"a POSITION attribute names accessor {index!r}, not present")
-            accessor = accessors[index]
-            if not isinstance(accessor.count, int) or accessor.count < 0:
-                raise _corrupt_model(f"accessor {index} has no valid count")
-            vertex_count += accessor.count
-            if _is_point(accessor.min) and _is_point(accessor.max):
-                lows.append([float(value) for value in accessor.min[:3]])
-                highs.append([float(value) for value in accessor.max[:3]])
-    bounds = None
-    if lows:
-        bounds = Bounds(
-            min=[min(axis) for axis in zip(*lows, strict=True)],
-            max=[max(axis) for axis in zip(*highs, strict=True)],
-        )
-    return MediaFacts(mesh_count=len(meshes), vertex_count=vertex_count, bounds=bounds)
-
-
-def _glb_json_chunk(data: bytes) -> str:
-    """The JSON chunk of a binary glTF, after checking the container's declared lengths.
-
-    pygltflib's own GLB reader slices past the end of a truncated file without complaint.
-    """
-    if len(data) < 20:
-        raise _corrupt_model("the file is shorter than a GLB header")
-    magic, version, length = struct.unpack_from("<4sII", data, 0)
-    if magic != b"glTF" or version != 2:
-        raise _corrupt_model(f"not a version 2 GLB (version {version})")
-    if length > len(data):
-        raise _corrupt_model(f"the header declares {length} bytes, the file has {len(data)}")
-    chunks: list[tuple[bytes, bytes]] = []
-    offset = 12
-    while offset + 8 <= length:
-        chunk_length, chunk_type = struct.unpack_from("<I4s", data, offset)
-        end = offset + 8 + chunk_length
-        if end > length:
-            raise _corrupt_model(f"a {chunk_type!r} chunk runs past the end of the file")
-        chunks.append((chunk_type, data[offset + 8 : end]))
-        offset = end
-    if not chunks or chunks[0][0] != b"JSON":
-        raise _corrupt_model("the first chunk is not JSON")
-    return chunks[0][1].decode("utf-8")
-
-
-def _is_point(values: Any) -> bool:
-    return (
-        isinstance(values, list)
-        and len(values) >= 3
-        and all(isinstance(value, int | float) for value in values[:3])
-    )
-
-
-def _corrupt_model(reason: str) -> BadUserInput:
-    return BadUserInput(f"the 3D model is corrupt: {reason}", reason="corrupt_model")
 
 
 # Documents

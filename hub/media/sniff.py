@@ -39,6 +39,9 @@ GLB = SniffedType("model/gltf-binary", AssetKind.MODEL_3D, "glb")
 GLTF = SniffedType("model/gltf+json", AssetKind.MODEL_3D, "gltf")
 PDF = SniffedType("application/pdf", AssetKind.DOCUMENT, "pdf")
 
+# Made from 3D models for iOS AR Quick Look (hub/media/usdz.py) and handed out; never accepted.
+USDZ_CONTENT_TYPE = "model/vnd.usdz+zip"
+
 ACCEPTED: tuple[SniffedType, ...] = (
     JPEG, PNG, GIF, WEBP, AVIF, TIFF, HEIC, MP4, MOV, WEBM, GLB, GLTF, PDF,
 )  # fmt: skip

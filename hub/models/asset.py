@@ -53,6 +53,15 @@ class MediaFacts(BaseModel):
     mesh_count: int | None = None
     vertex_count: int | None = None
     bounds: Bounds | None = None
+    # 3D models, as the scene draws them (a mesh placed twice counts twice); glTF units are
+    # metres, so `size_meters` is the real-world width, height and depth (x, y, z; y is up).
+    triangle_count: int | None = None
+    material_count: int | None = None
+    texture_count: int | None = None
+    size_meters: list[float] | None = None
+    # Why a 3D model has no previews or no USDZ (AR Quick Look) file, where making them failed.
+    preview_problem: str | None = None
+    usdz_problem: str | None = None
     blurhash: str | None = None
     dominant_color: str | None = None  # "#rrggbb"
     perceptual_hash: str | None = None  # 64-bit dHash, hex

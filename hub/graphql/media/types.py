@@ -212,10 +212,37 @@ class Asset:
     def vertex_count(self) -> int | None:
         return self.model.facts.vertex_count
 
-    @strawberry.field(description="A 3D model's bounding box.")
+    @strawberry.field(description="A 3D model's bounding box, in metres.")
     def bounds(self) -> BoundingBox | None:
         bounds = self.model.facts.bounds
         return BoundingBox(min=bounds.min, max=bounds.max) if bounds else None
+
+    @strawberry.field(description="3D models: triangles as the scene draws them (a mesh placed "
+                      "by two nodes counts twice).")
+    def triangle_count(self) -> int | None:
+        return self.model.facts.triangle_count
+
+    @strawberry.field(description="3D models: materials defined in the file.")
+    def material_count(self) -> int | None:
+        return self.model.facts.material_count
+
+    @strawberry.field(description="3D models: textures defined in the file.")
+    def texture_count(self) -> int | None:
+        return self.model.facts.texture_count
+
+    @strawberry.field(description="3D models: real-world size [x, y, z] in metres (glTF units "
+                      "are metres; y is up): width, height, depth of the bounding box.")
+    def size_meters(self) -> list[float] | None:
+        return self.model.facts.size_meters
+
+    @strawberry.field(description="3D models: why no previews could be drawn, if so.")
+    def preview_problem(self) -> str | None:
+        return self.model.facts.preview_problem
+
+    @strawberry.field(description="3D models: why no USDZ file (iOS AR Quick Look) could be "
+                      "made, if so; otherwise it is `rendition(preset: \"usdz\")`.")
+    def usdz_problem(self) -> str | None:
+        return self.model.facts.usdz_problem
 
     @strawberry.field(description="Where cover crops centre (x, y from 0 to 1), if set.")
     def focal_point(self) -> FocalPointValue | None:
