@@ -79,7 +79,6 @@ class _Scene:
     normals: np.ndarray  # (m, 3) unit face normals
     colors: np.ndarray  # (m, 3) sRGB 0..1 of untextured faces (base colour x vertex colours)
     double_sided: np.ndarray  # (m,) bool: drawn when seen from the back too
-    face_part: np.ndarray  # (m,) which part each face came from
     textures: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # part: (texels, uv, tint)
     part_offsets: np.ndarray  # (parts + 1,) first face of each part
 
@@ -87,7 +86,7 @@ class _Scene:
     def of(cls, model: LoadedModel) -> _Scene:
         if not any(len(part.faces) for part in model.parts):
             raise NothingToDraw("the model has no triangles to draw")
-        corners, colors, face_part, sides, offsets = [], [], [], [], [0]
+        corners, colors, sides, offsets = [], [], [], [0]
         textures = {}
         for number, part in enumerate(model.parts):
             triangles = part.vertices[part.faces]
@@ -98,7 +97,6 @@ class _Scene:
             else:
                 color = np.broadcast_to(base, (len(part.faces), 3))
             colors.append(color)
-            face_part.append(np.full(len(part.faces), number))
             sides.append(np.full(len(part.faces), part.double_sided))
             offsets.append(offsets[-1] + len(part.faces))
             if part.texture is not None and part.uv is not None:
@@ -111,48 +109,63 @@ class _Scene:
         normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
         return cls(corners=stacked, normals=normals, colors=np.concatenate(colors),
                    double_sided=np.concatenate(sides),
-                   face_part=np.concatenate(face_part), textures=textures,
+                   textures=textures,
                    part_offsets=np.asarray(offsets))
 
     def draw(self, view: View, size: int) -> Image.Image:
         right, up, toward = _camera(view)
-        facing = self.normals @ toward
-        shown = np.nonzero(self.double_sided | (facing > 0))[0]
-        points = self.corners[shown].reshape(-1, 3)
-        if len(points) == 0:
+        shown = np.nonzero(self.double_sided | (self.normals @ toward > 0))[0]
+        if len(shown) == 0:
             return Image.new("RGB", (size, size), (_BACKGROUND,) * 3)
-        x, y, depth = points @ right, points @ up, points @ toward
         # Framed on the whole model, so that every view shows it at the same scale.
         every = self.corners.reshape(-1, 3)
         all_x, all_y = every @ right, every @ up
         low_x, high_x, low_y, high_y = all_x.min(), all_x.max(), all_y.min(), all_y.max()
-        extent = max(high_x - low_x, high_y - low_y) or 1.0
-        scale = size * (1 - 2 * _MARGIN) / extent
-        screen_x = (size / 2 + (x - (low_x + high_x) / 2) * scale).reshape(-1, 3)
-        screen_y = (size / 2 - (y - (low_y + high_y) / 2) * scale).reshape(-1, 3)
-        found, weights = _rasterize(screen_x.astype(np.float32), screen_y.astype(np.float32),
-                                    depth.reshape(-1, 3).astype(np.float32), size,
-                                    with_weights=bool(self.textures))
+        scale = size * (1 - 2 * _MARGIN) / (max(high_x - low_x, high_y - low_y) or 1.0)
+        screen_x = (size / 2 + (all_x - (low_x + high_x) / 2) * scale).reshape(-1, 3)
+        screen_y = (size / 2 - (all_y - (low_y + high_y) / 2) * scale).reshape(-1, 3)
+        depth = (every @ toward).reshape(-1, 3)
+        found = _rasterize(screen_x[shown].astype(np.float32),
+                           screen_y[shown].astype(np.float32),
+                           depth[shown].astype(np.float32), size)
         light = _LIGHT_VIEW / np.linalg.norm(_LIGHT_VIEW)
         light_world = light[0] * right + light[1] * up + light[2] * toward
-        shade = _AMBIENT + (1 - _AMBIENT) * np.abs(self.normals @ light_world)
+        shade = (_AMBIENT + (1 - _AMBIENT) * np.abs(self.normals @ light_world)).astype(
+            np.float32)
         face_rgb = np.clip(self.colors * shade[:, None] * 255 + 0.5, 0, 255).astype(np.uint8)
-        drawn = found >= 0
-        hit = shown[found[drawn]]
+        where = np.nonzero(found >= 0)[0]
+        hit = shown[found[where]]
         pixels = np.full((size * size, 3), _BACKGROUND, dtype=np.uint8)
-        pixels[drawn] = face_rgb[hit]
-        if weights is not None:
-            where = np.nonzero(drawn)[0]
-            for part, (texels, uv, tint) in self.textures.items():
-                start, end = self.part_offsets[part], self.part_offsets[part + 1]
-                textured = (hit >= start) & (hit < end)
-                if textured.any():
-                    corners_uv = uv[hit[textured] - start]  # (k, 3, 2)
-                    point = np.einsum("kc,kcd->kd", weights[where[textured]], corners_uv)
-                    color = _sample(texels, point) * tint * shade[hit[textured]][:, None]
-                    pixels[where[textured]] = np.clip(color * 255 + 0.5, 0, 255).astype(
-                        np.uint8)
+        pixels[where] = face_rgb[hit]
+        for part, (texels, uv, tint) in self.textures.items():
+            start, end = self.part_offsets[part], self.part_offsets[part + 1]
+            textured = np.nonzero((hit >= start) & (hit < end))[0]
+            if len(textured) == 0:
+                continue
+            planes = _uv_planes(screen_x[start:end], screen_y[start:end], uv)
+            face = hit[textured] - start
+            pixel = where[textured]
+            row = np.floor((pixel + 0.5) * (1.0 / size))
+            cx = (pixel - row * size + 0.5).astype(np.float32)
+            cy = (row + 0.5).astype(np.float32)
+            u, v = (np.ascontiguousarray(planes[:, 0, k])[face] * cx
+                    + np.ascontiguousarray(planes[:, 1, k])[face] * cy
+                    + np.ascontiguousarray(planes[:, 2, k])[face] for k in (0, 1))
+            color = _sample(texels, u, v)
+            color *= (tint * 255)[None, :] * shade[hit[textured]][:, None]
+            color += 0.5
+            pixels[where[textured]] = np.minimum(color, 255, out=color).astype(np.uint8)
         return Image.fromarray(pixels.reshape(size, size, 3), "RGB")
+
+
+def _uv_planes(xs: np.ndarray, ys: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Per face, the affine map from a screen point to its texture coordinate (exact under an
+    orthographic camera): uv = a * x + b * y + c, as (faces, 3, 2) rows a, b, c."""
+    corners = np.stack([xs, ys, np.ones_like(xs)], axis=2)  # (faces, 3 corners, 3)
+    flat = np.abs(np.linalg.det(corners)) < 1e-9  # never drawn; keep solve() from failing
+    corners[flat] = np.eye(3)
+    planes: np.ndarray = np.linalg.solve(corners, uv.astype(np.float64)).astype(np.float32)
+    return planes
 
 
 def _camera(view: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,11 +179,8 @@ def _camera(view: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return right, up, toward
 
 
-def _rasterize(
-    xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, size: int, *, with_weights: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """For each pixel of a size x size image (row-major): the nearest face, or -1, and (with
-    `with_weights`) the barycentric weights of its corners there.
+def _rasterize(xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, size: int) -> np.ndarray:
+    """For each pixel of a size x size image (row-major): the nearest face, or -1.
 
     Scanline spans: each triangle is cut into the rows whose pixel centres it covers, each row
     into the run of pixels between its edges, so the work grows with the pixels drawn, not
@@ -178,7 +188,6 @@ def _rasterize(
     pixel_count = size * size
     nearest = np.full(pixel_count, -np.inf, dtype=np.float32)
     face_of = np.full(pixel_count, -1, dtype=np.int64)
-    weights_of = np.zeros((pixel_count, 3), dtype=np.float32) if with_weights else None
     area = ((xs[:, 1] - xs[:, 0]) * (ys[:, 2] - ys[:, 0])
             - (xs[:, 2] - xs[:, 0]) * (ys[:, 1] - ys[:, 0]))
     top = np.clip(np.ceil(ys.min(axis=1) - 0.5), 0, size).astype(np.int64)
@@ -197,9 +206,9 @@ def _rasterize(
         stop = max(stop, start + 1)
         chunk = slice(start, stop)
         _draw_spans(span_face[chunk], span_row[chunk], first[chunk], lengths[chunk], xs, ys,
-                    depths, area, size, nearest, face_of, weights_of)
+                    depths, area, size, nearest, face_of)
         start = stop
-    return face_of, weights_of
+    return face_of
 
 
 def _ramp(counts: np.ndarray) -> np.ndarray:
@@ -233,9 +242,9 @@ def _spans(
 def _draw_spans(
     span_face: np.ndarray, span_row: np.ndarray, first: np.ndarray, lengths: np.ndarray,
     xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, area: np.ndarray, size: int,
-    nearest: np.ndarray, face_of: np.ndarray, weights_of: np.ndarray | None,
+    nearest: np.ndarray, face_of: np.ndarray,
 ) -> None:
-    """Every pixel of a batch of spans: its depth and weights, kept where nearer than before."""
+    """Every pixel of a batch of spans: its depth, kept where nearer than before."""
     faces = np.repeat(span_face, lengths)
     if len(faces) == 0:
         return
@@ -245,29 +254,23 @@ def _draw_spans(
     x0, x1, x2 = xs[faces, 0], xs[faces, 1], xs[faces, 2]
     y0, y1, y2 = ys[faces, 0], ys[faces, 1], ys[faces, 2]
     inverse = (1.0 / area[faces]).astype(np.float32)
-    w0 = np.clip(((x2 - x1) * (cy - y1) - (y2 - y1) * (cx - x1)) * inverse, 0, 1)
-    w1 = np.clip(((x0 - x2) * (cy - y2) - (y0 - y2) * (cx - x2)) * inverse, 0, 1)
-    w2 = np.clip(np.float32(1.0) - w0 - w1, 0, 1)
+    # Pixel centres lie inside their span, so the weights need no clipping.
+    w0 = ((x2 - x1) * (cy - y1) - (y2 - y1) * (cx - x1)) * inverse
+    w1 = ((x0 - x2) * (cy - y2) - (y0 - y2) * (cx - x2)) * inverse
+    w2 = np.float32(1.0) - w0 - w1
     depth = w0 * depths[faces, 0] + w1 * depths[faces, 1] + w2 * depths[faces, 2]
     pixel = row * size + column
     np.maximum.at(nearest, pixel, depth)
     won = depth >= nearest[pixel]
-    pixel = pixel[won]
-    face_of[pixel] = faces[won]
-    if weights_of is not None:
-        weights_of[pixel, 0] = w0[won]
-        weights_of[pixel, 1] = w1[won]
-        weights_of[pixel, 2] = w2[won]
+    face_of[pixel[won]] = faces[won]
 
 
-def _sample(texels: np.ndarray, uv: np.ndarray) -> np.ndarray:
+def _sample(texels: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Nearest texel at each UV (repeating), v pointing up as trimesh keeps it."""
     height, width = texels.shape[:2]
-    u = np.mod(uv[:, 0], 1.0)
-    v = np.mod(uv[:, 1], 1.0)
-    column = np.minimum((u * width).astype(np.int64), width - 1)
-    row = np.minimum(((1.0 - v) * height).astype(np.int64), height - 1)
-    result: np.ndarray = texels[row, column]
+    column = np.minimum(((u - np.floor(u)) * width).astype(np.int32), width - 1)
+    row = np.minimum(((1.0 - (v - np.floor(v))) * height).astype(np.int32), height - 1)
+    result: np.ndarray = texels.reshape(-1, 3)[row * width + column]
     return result
 
 
