@@ -184,38 +184,50 @@ def _rasterize(xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, size: int) ->
 
     Scanline spans: each triangle is cut into the rows whose pixel centres it covers, each row
     into the run of pixels between its edges, so the work grows with the pixels drawn, not
-    with the triangles' screen boxes."""
-    pixel_count = size * size
-    nearest = np.full(pixel_count, -np.inf, dtype=np.float32)
-    face_of = np.full(pixel_count, -1, dtype=np.int64)
-    area = ((xs[:, 1] - xs[:, 0]) * (ys[:, 2] - ys[:, 0])
-            - (xs[:, 2] - xs[:, 0]) * (ys[:, 1] - ys[:, 0]))
-    top = np.clip(np.ceil(ys.min(axis=1) - 0.5), 0, size).astype(np.int64)
-    bottom = np.clip(np.floor(ys.max(axis=1) - 0.5), -1, size - 1).astype(np.int64)
-    faces = np.nonzero((np.abs(area) > 1e-9) & (bottom >= top))[0]
+    with the triangles' screen boxes. Depth is a plane over each triangle's screen area (the
+    camera is orthographic): a span's depth is its start value plus a step per pixel."""
+    nearest = np.full(size * size, -np.inf, dtype=np.float32)
+    face_of = np.full(size * size, -1, dtype=np.int32)
+    # The depth plane z = slope_x * x + slope_y * y + offset of each face, from the normal of
+    # its screen-space triangle; its z component is twice the signed screen area.
+    ex1, ey1, ez1 = xs[:, 1] - xs[:, 0], ys[:, 1] - ys[:, 0], depths[:, 1] - depths[:, 0]
+    ex2, ey2, ez2 = xs[:, 2] - xs[:, 0], ys[:, 2] - ys[:, 0], depths[:, 2] - depths[:, 0]
+    area = ex1 * ey2 - ey1 * ex2
+    top = np.clip(np.ceil(ys.min(axis=1) - 0.5), 0, size).astype(np.int32)
+    bottom = np.clip(np.floor(ys.max(axis=1) - 0.5), -1, size - 1).astype(np.int32)
+    faces = np.nonzero((np.abs(area) > 1e-6) & (bottom >= top))[0].astype(np.int32)
+    safe = np.where(area != 0, area, 1)
+    slope_x = -(ey1 * ez2 - ez1 * ey2) / safe
+    slope_y = -(ez1 * ex2 - ex1 * ez2) / safe
+    offset = depths[:, 0] - slope_x * xs[:, 0] - slope_y * ys[:, 0]
     rows_of = bottom[faces] - top[faces] + 1
     span_face = np.repeat(faces, rows_of)
     span_row = top[span_face] + _ramp(rows_of)
     first, last = _spans(xs[span_face], ys[span_face], span_row + 0.5, size)
-    lengths = np.maximum(last - first + 1, 0)
-    ends = np.cumsum(lengths)
+    lengths = np.maximum(last - first + 1, 0).astype(np.int32)
+    centre_x = first.astype(np.float32) + 0.5
+    span_depth = (slope_x[span_face] * centre_x + slope_y[span_face] * (span_row + 0.5)
+                  + offset[span_face]).astype(np.float32)
+    span_step = slope_x[span_face].astype(np.float32)
+    span_pixel = (span_row * size + first).astype(np.int32)
+    ends = np.cumsum(lengths, dtype=np.int64)
     start = 0
     while start < len(lengths):
         stop = int(np.searchsorted(ends, ends[start] - lengths[start] + _PIXELS_PER_BATCH,
                                    side="right"))
         stop = max(stop, start + 1)
         chunk = slice(start, stop)
-        _draw_spans(span_face[chunk], span_row[chunk], first[chunk], lengths[chunk], xs, ys,
-                    depths, area, size, nearest, face_of)
+        _draw_spans(span_face[chunk], span_pixel[chunk], span_depth[chunk], span_step[chunk],
+                    lengths[chunk], nearest, face_of)
         start = stop
     return face_of
 
 
 def _ramp(counts: np.ndarray) -> np.ndarray:
     """0, 1, .. count - 1 for each count, one after the other."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    ramp: np.ndarray = np.arange(total, dtype=np.int64) - starts
+    total = int(counts.sum(dtype=np.int64))
+    starts = np.repeat((np.cumsum(counts, dtype=np.int64) - counts).astype(np.int32), counts)
+    ramp: np.ndarray = np.arange(total, dtype=np.int32) - starts
     return ramp
 
 
@@ -240,29 +252,20 @@ def _spans(
 
 
 def _draw_spans(
-    span_face: np.ndarray, span_row: np.ndarray, first: np.ndarray, lengths: np.ndarray,
-    xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, area: np.ndarray, size: int,
-    nearest: np.ndarray, face_of: np.ndarray,
+    span_face: np.ndarray, span_pixel: np.ndarray, span_depth: np.ndarray,
+    span_step: np.ndarray, lengths: np.ndarray, nearest: np.ndarray, face_of: np.ndarray,
 ) -> None:
     """Every pixel of a batch of spans: its depth, kept where nearer than before."""
-    faces = np.repeat(span_face, lengths)
-    if len(faces) == 0:
+    step = _ramp(lengths)
+    if len(step) == 0:
         return
-    row = np.repeat(span_row, lengths)
-    column = np.repeat(first, lengths) + _ramp(lengths)
-    cx, cy = column.astype(np.float32) + 0.5, row.astype(np.float32) + 0.5
-    x0, x1, x2 = xs[faces, 0], xs[faces, 1], xs[faces, 2]
-    y0, y1, y2 = ys[faces, 0], ys[faces, 1], ys[faces, 2]
-    inverse = (1.0 / area[faces]).astype(np.float32)
-    # Pixel centres lie inside their span, so the weights need no clipping.
-    w0 = ((x2 - x1) * (cy - y1) - (y2 - y1) * (cx - x1)) * inverse
-    w1 = ((x0 - x2) * (cy - y2) - (y0 - y2) * (cx - x2)) * inverse
-    w2 = np.float32(1.0) - w0 - w1
-    depth = w0 * depths[faces, 0] + w1 * depths[faces, 1] + w2 * depths[faces, 2]
-    pixel = row * size + column
+    pixel = np.repeat(span_pixel, lengths) + step
+    # float32 like the z-buffer, so that the winner compares equal to what it stored there
+    depth = np.repeat(span_depth, lengths) + np.repeat(span_step, lengths) * step.astype(
+        np.float32)
     np.maximum.at(nearest, pixel, depth)
     won = depth >= nearest[pixel]
-    face_of[pixel[won]] = faces[won]
+    face_of[pixel[won]] = np.repeat(span_face, lengths)[won]
 
 
 def _sample(texels: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
