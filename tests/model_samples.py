@@ -74,6 +74,17 @@ def textured_crate() -> SampleModel:
     return _sample(trimesh.Scene({"crate": cube}))
 
 
+def stacked_layers(count: int = 400) -> bytes:
+    """Hundreds of large triangles stacked 1 mm apart: cheap to store, far too costly to draw
+    (each covers half the view), yet nothing wrong for USD."""
+    corners = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=np.float64)
+    lift = np.array([0, 0, 0.001])
+    vertices = np.concatenate([corners + lift * layer for layer in range(count)])
+    faces = np.arange(3 * count).reshape(-1, 3)
+    return trimesh.Scene([trimesh.Trimesh(vertices, faces, process=False)]).export(
+        file_type="glb")
+
+
 # Hand-written glTF
 
 

@@ -179,6 +179,18 @@ def test_a_model_without_triangles_is_kept_and_says_why_it_has_no_previews(
     assert "no triangles" in asset["usdzProblem"]
 
 
+def test_a_model_too_costly_to_draw_keeps_its_usdz_and_says_why_it_has_no_previews(
+    hub: LiveHub,
+) -> None:
+    created = upload(hub, models.stacked_layers(), "layers.glb")
+
+    asset = wait_until_rendered(hub, created["id"])
+
+    assert asset["triangleCount"] == 400 and asset["previews"] == []
+    assert "pixels" in asset["previewProblem"], asset["previewProblem"]
+    assert asset["usdzProblem"] is None and asset["usdz"]["triangleCount"] == 400
+
+
 def test_models_that_cannot_be_kept_are_refused_with_a_code_and_nothing_is_stored(
     hub: LiveHub, hub_settings: Settings
 ) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hub.catalog.publisher import ASSET
 from hub.errors import HubError, NotFound
 from hub.media.model3d import load_model
-from hub.media.model_preview import NothingToDraw, PreviewImage, render_previews
+from hub.media.model_preview import PreviewFailed, PreviewImage, render_previews
 from hub.media.sniff import GLB
 from hub.media.usdz import CONTENT_TYPE as USDZ_CONTENT_TYPE
 from hub.media.usdz import UsdzFailed, UsdzFile, write_usdz
@@ -52,7 +52,7 @@ def make_model_outputs(
     preview_problem = usdz_problem = None
     try:
         previews = render_previews(model, size=preview_size)
-    except NothingToDraw as error:
+    except PreviewFailed as error:
         logger.warning("no previews of %s: %s", path.name, error)
         preview_problem = f"previews could not be drawn: {error}"
     except Exception as error:

@@ -126,6 +126,8 @@ def load_model(
         scene = trimesh.load_scene(io.BytesIO(data), file_type="glb" if binary else "gltf",
                                    process=False)
         parts = _parts(scene)
+    except BadUserInput:
+        raise
     except Exception as error:  # trimesh meets bad input with any kind of exception
         raise _corrupt(_short(error)) from error
     return LoadedModel(parts=parts, mesh_count=len(_list(gltf, "meshes")),
@@ -311,16 +313,23 @@ def _parts(scene: trimesh.Scene) -> list[ModelPart]:
         if not isinstance(geometry, trimesh.Trimesh) or len(geometry.faces) == 0:
             continue
         matrix = np.asarray(transform, dtype=np.float64)
+        linear = matrix[:3, :3]
+        if abs(np.linalg.det(linear)) < 1e-12:
+            continue  # scaled to nothing: a hidden part
+        name = str(geometry_name)[:80]
+        faces = np.asarray(geometry.faces, dtype=np.int64)
+        if faces.min() < 0 or faces.max() >= len(geometry.vertices):
+            raise _corrupt(f"mesh {name!r} has indices past its vertices")
         vertices = trimesh.transform_points(np.asarray(geometry.vertices, dtype=np.float64),
                                             matrix)
-        linear = matrix[:3, :3]
+        if not np.isfinite(vertices).all():
+            raise _corrupt(f"mesh {name!r} has positions that are not finite numbers")
         normals = np.asarray(geometry.vertex_normals, dtype=np.float64) @ np.linalg.inv(linear)
         lengths = np.linalg.norm(normals, axis=1, keepdims=True)
         normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-        faces = np.asarray(geometry.faces, dtype=np.int64)
         if np.linalg.det(linear) < 0:  # a mirroring node turns the faces inside out
             faces = faces[:, ::-1]
-        parts.append(_with_look(str(geometry_name), vertices, faces, normals, geometry.visual))
+        parts.append(_with_look(name, vertices, faces, normals, geometry.visual))
     return parts
 
 

@@ -24,6 +24,11 @@ _MARGIN = 0.06  # of the image, on each side
 _AMBIENT = 0.38
 _LIGHT_VIEW = np.array([-0.35, 0.55, 0.76])  # from the upper left, behind the camera
 _PIXELS_PER_BATCH = 1 << 21  # pixels drawn at once: bounds the memory a batch takes
+_SPANS_PER_BATCH = 1 << 20  # triangle rows cut into spans at once
+# What one view may cost, whatever the triangle count: pixels drawn (all layers together) and
+# triangle rows. A product at 1536 px draws a few million of each.
+_MAX_PIXELS_DRAWN = 200_000_000
+_MAX_SPANS = 50_000_000
 _BACKGROUND = 255
 
 
@@ -53,8 +58,17 @@ class PreviewImage:
     height: int
 
 
-class NothingToDraw(ValueError):
+class PreviewFailed(ValueError):
+    """A model that cannot be previewed, for a reason its facts should say."""
+
+
+class NothingToDraw(PreviewFailed):
     """The model has no triangles (only points or lines, or an empty scene)."""
+
+
+class TooCostlyToDraw(PreviewFailed):
+    """The model's triangles would cover more pixels (overlapping many times) or rows than a
+    view may cost: slivers and stacked layers, not a product."""
 
 
 def render_previews(
@@ -200,7 +214,31 @@ def _rasterize(xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, size: int) ->
     slope_x = -(ey1 * ez2 - ez1 * ey2) / safe
     slope_y = -(ez1 * ex2 - ex1 * ez2) / safe
     offset = depths[:, 0] - slope_x * xs[:, 0] - slope_y * ys[:, 0]
-    rows_of = bottom[faces] - top[faces] + 1
+    rows_of = (bottom[faces] - top[faces] + 1).astype(np.int64)
+    drawn = float(np.abs(area[faces]).sum()) / 2
+    if drawn > _MAX_PIXELS_DRAWN or rows_of.sum() > _MAX_SPANS:
+        raise TooCostlyToDraw(
+            f"its triangles would cover {drawn:.0f} pixels in {rows_of.sum()} rows of a "
+            f"{size} px view; at most {_MAX_PIXELS_DRAWN} and {_MAX_SPANS} are drawn")
+    row_ends = np.cumsum(rows_of)
+    done = 0
+    while done < len(faces):
+        upto = int(np.searchsorted(row_ends, row_ends[done] - rows_of[done] + _SPANS_PER_BATCH,
+                                   side="right"))
+        upto = max(upto, done + 1)
+        chunk = faces[done:upto]
+        _draw_faces(chunk, rows_of[done:upto], xs, ys, top, slope_x, slope_y, offset, size,
+                    nearest, face_of)
+        done = upto
+    return face_of
+
+
+def _draw_faces(
+    faces: np.ndarray, rows_of: np.ndarray, xs: np.ndarray, ys: np.ndarray, top: np.ndarray,
+    slope_x: np.ndarray, slope_y: np.ndarray, offset: np.ndarray, size: int,
+    nearest: np.ndarray, face_of: np.ndarray,
+) -> None:
+    """Cut some faces into spans, then draw the spans' pixels in batches."""
     span_face = np.repeat(faces, rows_of)
     span_row = top[span_face] + _ramp(rows_of)
     first, last = _spans(xs[span_face], ys[span_face], span_row + 0.5, size)
@@ -220,7 +258,6 @@ def _rasterize(xs: np.ndarray, ys: np.ndarray, depths: np.ndarray, size: int) ->
         _draw_spans(span_face[chunk], span_pixel[chunk], span_depth[chunk], span_step[chunk],
                     lengths[chunk], nearest, face_of)
         start = stop
-    return face_of
 
 
 def _ramp(counts: np.ndarray) -> np.ndarray:
