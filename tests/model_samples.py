@@ -85,6 +85,17 @@ def stacked_layers(count: int = 400) -> bytes:
         file_type="glb")
 
 
+def huge_texture() -> bytes:
+    """A cube whose texture is 9000 x 8000 pixels of one colour: 70 kB compressed, 288 MB to
+    decode as RGBA."""
+    cube = trimesh.creation.box(extents=[0.3, 0.3, 0.3])
+    cube.unmerge_vertices()
+    uv = (cube.vertices[:, :2] + 0.15) / 0.3
+    cube.visual = trimesh.visual.TextureVisuals(uv=uv, material=PBRMaterial(
+        baseColorTexture=Image.new("L", (9000, 8000), 128)))
+    return trimesh.Scene([cube]).export(file_type="glb")
+
+
 # Hand-written glTF
 
 

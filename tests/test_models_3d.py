@@ -196,6 +196,7 @@ def test_models_that_cannot_be_kept_are_refused_with_a_code_and_nothing_is_store
 ) -> None:
     cases = [
         (models.fifty_million_triangles(), "huge.glb", "PAYLOAD_TOO_LARGE", "50000000 triangles"),
+        (models.huge_texture(), "poster.glb", "PAYLOAD_TOO_LARGE", "9000x8000 pixels"),
         (models.pointing_outside(), "broken.glb", "BAD_USER_INPUT", "outside its buffer"),
         (models.gltf_with_external_buffer(), "lamp.gltf", "BAD_USER_INPUT", "'lamp.bin'"),
         (models.gltf_with_missing_texture(), "table.gltf", "BAD_USER_INPUT", "'wood.png'"),

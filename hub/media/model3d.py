@@ -23,10 +23,11 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from hub.errors import BadUserInput, PayloadTooLarge
+from hub.errors import BadUserInput, HubError, PayloadTooLarge
 from hub.models.asset import Bounds, MediaFacts
 
 DEFAULT_MAX_TRIANGLES = 5_000_000
+MAX_TEXTURE_PIXELS = 8192 * 8192  # a texture is decoded in full for previews and USDZ
 # Node instances walked in a scene; more is a node graph built to blow up, not a product.
 _MAX_NODE_VISITS = 100_000
 # glTF primitive modes: TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN; points and lines draw none.
@@ -83,7 +84,7 @@ def probe_model(
 ) -> MediaFacts:
     """Facts of an uploaded model, loading it in full; BadUserInput or PayloadTooLarge when it
     cannot be kept. CPU-bound: callers run it in a thread."""
-    model = load_model(path, binary=binary, max_triangles=max_triangles)
+    model = load_model(path, binary=binary, max_triangles=max_triangles, looks=False)
     found = model.bounds()
     bounds = size = None
     if found is not None:
@@ -102,9 +103,10 @@ def probe_model(
 
 
 def load_model(
-    path: Path, *, binary: bool, max_triangles: int = DEFAULT_MAX_TRIANGLES
+    path: Path, *, binary: bool, max_triangles: int = DEFAULT_MAX_TRIANGLES, looks: bool = True
 ) -> LoadedModel:
-    """Check the model's JSON (limits, byte ranges, embedded resources), then load it."""
+    """Check the model's JSON (limits, byte ranges, embedded resources), then load it; without
+    `looks`, only the geometry (normals, colours and textures are left out: facts need none)."""
     data = path.read_bytes()
     try:
         document, chunk = _split_glb(data) if binary else (data.decode("utf-8-sig"), None)
@@ -125,8 +127,8 @@ def load_model(
     try:
         scene = trimesh.load_scene(io.BytesIO(data), file_type="glb" if binary else "gltf",
                                    process=False)
-        parts = _parts(scene)
-    except BadUserInput:
+        parts = _parts(scene, looks=looks)
+    except HubError:
         raise
     except Exception as error:  # trimesh meets bad input with any kind of exception
         raise _corrupt(_short(error)) from error
@@ -304,8 +306,15 @@ def _data_uri(uri: Any, *, what: str) -> bytes:
 # Loaded geometry
 
 
-def _parts(scene: trimesh.Scene) -> list[ModelPart]:
+def _parts(scene: trimesh.Scene, *, looks: bool) -> list[ModelPart]:
     """Every triangle mesh as placed by the scene graph; points and lines are not drawn."""
+    for geometry in scene.geometry.values():
+        texture = _base_color_texture(getattr(geometry, "visual", None))
+        if texture is not None and texture.width * texture.height > MAX_TEXTURE_PIXELS:
+            raise PayloadTooLarge(
+                f"a texture of the 3D model is {texture.width}x{texture.height} pixels; at "
+                f"most {MAX_TEXTURE_PIXELS} are accepted (8192x8192)",
+                max_pixels=MAX_TEXTURE_PIXELS)
     parts = []
     for node in scene.graph.nodes_geometry:
         transform, geometry_name = scene.graph[node]
@@ -324,11 +333,17 @@ def _parts(scene: trimesh.Scene) -> list[ModelPart]:
                                             matrix)
         if not np.isfinite(vertices).all():
             raise _corrupt(f"mesh {name!r} has positions that are not finite numbers")
+        if np.linalg.det(linear) < 0:  # a mirroring node turns the faces inside out
+            faces = faces[:, ::-1]
+        if not looks:
+            parts.append(ModelPart(name=name, vertices=vertices, faces=faces,
+                                   normals=np.zeros((0, 3)), base_color=_NO_MATERIAL_COLOR,
+                                   vertex_colors=None, uv=None, texture=None, metallic=0.0,
+                                   roughness=1.0, double_sided=False))
+            continue
         normals = np.asarray(geometry.vertex_normals, dtype=np.float64) @ np.linalg.inv(linear)
         lengths = np.linalg.norm(normals, axis=1, keepdims=True)
         normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-        if np.linalg.det(linear) < 0:  # a mirroring node turns the faces inside out
-            faces = faces[:, ::-1]
         parts.append(_with_look(name, vertices, faces, normals, geometry.visual))
     return parts
 
@@ -372,6 +387,18 @@ def _with_look(
     return ModelPart(name=name, vertices=vertices, faces=faces, normals=normals,
                      base_color=base_color, vertex_colors=vertex_colors, uv=uv, texture=texture,
                      metallic=metallic, roughness=roughness, double_sided=double_sided)
+
+
+def _base_color_texture(visual: Any) -> Image.Image | None:
+    """The base colour texture as trimesh opened it (lazily: its size is known, not decoded)."""
+    material = getattr(visual, "material", None)
+    if isinstance(material, trimesh.visual.material.PBRMaterial):
+        texture = material.baseColorTexture
+    elif isinstance(material, trimesh.visual.material.SimpleMaterial):
+        texture = material.image
+    else:
+        return None
+    return texture if isinstance(texture, Image.Image) else None
 
 
 # Small helpers of the JSON pass
