@@ -4,9 +4,12 @@ that are refused at upload."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import random
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,12 @@ from PIL import Image
 from test_vision import BY_IMAGE, SIMILAR, wait_for_embedding
 
 from hub.config import Settings
+from hub.errors import HubError
+from hub.media.model3d import load_model
+from hub.media.model_preview import PreviewFailed, render_previews
+from hub.media.probe import probe
+from hub.media.sniff import sniff
+from hub.media.usdz import UsdzFailed, write_usdz
 
 import model_samples as models
 from conftest import LiveHub
@@ -215,3 +224,37 @@ def test_models_that_cannot_be_kept_are_refused_with_a_code_and_nothing_is_store
     assert "upload a GLB" in refused["message"]
     assert hub.ok(COUNT_ASSETS)["assets"]["totalCount"] == assets_before
     assert blob_files(hub_settings) == blobs_before
+
+
+def test_damaged_models_are_refused_with_a_reason_or_drawn_never_crash(tmp_path: Path) -> None:
+    """Bit flips, cuts and overwritten bytes in real GLBs, in the process (no server): the
+    upload check refuses them with a hub error or accepts them, and what it accepts is drawn
+    and converted, or fails with a reason for the asset's facts; no other exception."""
+    rng = random.Random(3)
+    seeds = [models.lamp().glb, models.textured_crate().glb, models.points_only()]
+    path = tmp_path / "model"
+    accepted = 0
+    for _ in range(120):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            position = rng.randrange(min(len(data), rng.choice([1500, len(data)])))
+            mutation = rng.choice(["flip", "cut", "byte", "digit"])
+            if mutation == "flip":
+                data[position] ^= 1 << rng.randrange(8)
+            elif mutation == "cut":
+                del data[position:]
+            else:
+                data[position] = rng.randrange(256) if mutation == "byte" else rng.randint(48, 57)
+        path.write_bytes(data)
+        try:
+            sniffed = sniff(bytes(data[:4096]))
+            probe(path, sniffed)
+        except HubError:
+            continue
+        accepted += 1
+        model = load_model(path, binary=sniffed.extension == "glb")
+        with contextlib.suppress(PreviewFailed):
+            render_previews(model, size=48)
+        with contextlib.suppress(UsdzFailed):
+            write_usdz(model)
+    assert accepted > 5, "some damage (in vertex data, say) leaves a loadable model"
