@@ -160,6 +160,18 @@ def test_a_textured_model_shows_its_texture_in_previews_and_in_its_usdz(
     assert any(name.endswith(".png") for name in names), f"the texture is packaged: {names}"
 
 
+def test_a_rerender_job_after_a_preset_change_includes_3d_models(
+    hub: LiveHub, lamp: tuple  # one model named lamp-3d.glb
+) -> None:
+    start = ("mutation($filter: AssetFilter) { startRerenderJob(filter: $filter) "
+             "{ id kind total } }")
+
+    job = hub.ok(start, {"filter": {"text": "lamp-3d", "kinds": ["MODEL_3D"]}})["startRerenderJob"]
+
+    assert (job["kind"], job["total"]) == ("RERENDER", 1)
+    hub.ok("mutation($id: ID!) { cancelJob(id: $id) { state } }", {"id": job["id"]})
+
+
 def test_a_model_is_found_by_image_search_with_one_of_its_previews(
     hub: LiveHub, lamp: tuple
 ) -> None:

@@ -29,9 +29,10 @@ class JobService:
         return await self._create(JobKind.AUTO_TAG, ids, {"only_untagged": only_untagged})
 
     async def start_rerender(self, query: AssetQuery) -> Job:
-        """Make every selected image's and video's renditions anew (after a preset changed)."""
-        kinds = [k for k in query.kinds or [AssetKind.IMAGE, AssetKind.VIDEO]
-                 if k in (AssetKind.IMAGE, AssetKind.VIDEO)]
+        """Make every selected image's, video's and 3D model's renditions anew (after a preset
+        changed)."""
+        rendered = [AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.MODEL_3D]
+        kinds = [k for k in query.kinds or rendered if k in rendered]
         ids = await self._asset_ids(AssetQuery(**{**query.__dict__, "kinds": kinds}))
         return await self._create(JobKind.RERENDER, ids, {})
 
