@@ -315,6 +315,11 @@ def _parts(scene: trimesh.Scene, *, looks: bool) -> list[ModelPart]:
                 f"a texture of the 3D model is {texture.width}x{texture.height} pixels; at "
                 f"most {MAX_TEXTURE_PIXELS} are accepted (8192x8192)",
                 max_pixels=MAX_TEXTURE_PIXELS)
+        if texture is not None:
+            try:
+                texture.load()  # decoded now, so that a broken one is refused at upload
+            except (OSError, SyntaxError, ValueError) as error:
+                raise _corrupt(f"a texture cannot be decoded: {_short(error)}") from error
     parts = []
     for node in scene.graph.nodes_geometry:
         transform, geometry_name = scene.graph[node]

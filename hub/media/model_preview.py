@@ -110,7 +110,7 @@ class _Scene:
                 color = part.vertex_colors[part.faces][:, :, :3].mean(axis=1) * base
             else:
                 color = np.broadcast_to(base, (len(part.faces), 3))
-            colors.append(color)
+            colors.append(color.astype(np.float32))
             sides.append(np.full(len(part.faces), part.double_sided))
             offsets.append(offsets[-1] + len(part.faces))
             if part.texture is not None and part.uv is not None:
@@ -118,6 +118,12 @@ class _Scene:
                 textures[number] = (texels, part.uv[part.faces].astype(np.float32),
                                    base.astype(np.float32))
         stacked = np.concatenate(corners)
+        # Centred and scaled to a unit box (views are framed on the model anyway), then single
+        # precision: half the memory, no detail lost to a model placed far from the origin, and
+        # no overflow from absurd coordinates.
+        low, high = stacked.reshape(-1, 3).min(axis=0), stacked.reshape(-1, 3).max(axis=0)
+        extent = float((high - low).max()) or 1.0
+        stacked = ((stacked - (low + high) / 2) / extent).astype(np.float32)
         normals = np.cross(stacked[:, 1] - stacked[:, 0], stacked[:, 2] - stacked[:, 0])
         lengths = np.linalg.norm(normals, axis=1, keepdims=True)
         normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
@@ -127,7 +133,7 @@ class _Scene:
                    part_offsets=np.asarray(offsets))
 
     def draw(self, view: View, size: int) -> Image.Image:
-        right, up, toward = _camera(view)
+        right, up, toward = (axis.astype(np.float32) for axis in _camera(view))
         shown = np.nonzero(self.double_sided | (self.normals @ toward > 0))[0]
         if len(shown) == 0:
             return Image.new("RGB", (size, size), (_BACKGROUND,) * 3)
