@@ -85,6 +85,13 @@ def stacked_layers(count: int = 400) -> bytes:
         file_type="glb")
 
 
+def embedded_gltf(sample: SampleModel) -> bytes:
+    """The same model as one glTF JSON file, its buffers and images as data: URIs."""
+    scene = trimesh.load_scene(trimesh.util.wrap_as_stream(sample.glb), file_type="glb")
+    files = scene.export(file_type="gltf", embed_buffers=True)
+    return bytes(files["model.gltf"])
+
+
 def huge_texture() -> bytes:
     """A cube whose texture is 9000 x 8000 pixels of one colour: 70 kB compressed, 288 MB to
     decode as RGBA."""

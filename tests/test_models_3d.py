@@ -160,6 +160,20 @@ def test_a_textured_model_shows_its_texture_in_previews_and_in_its_usdz(
     assert any(name.endswith(".png") for name in names), f"the texture is packaged: {names}"
 
 
+def test_a_gltf_with_embedded_data_is_accepted_and_served_as_gltf_json(hub: LiveHub) -> None:
+    sample = models.textured_crate()
+    content = models.embedded_gltf(sample)
+
+    result = hub.upload(UPLOAD, {}, content, "crate-embedded.gltf")
+
+    assert not result.errors, result.errors
+    asset = result.data["uploadAsset"]
+    assert (asset["contentType"], asset["triangleCount"], asset["textureCount"]) == (
+        "model/gltf+json", 12, 1)
+    original, content_type = download(hub, asset["originalUrl"])
+    assert (original, content_type) == (content, "model/gltf+json")
+
+
 def test_a_rerender_job_after_a_preset_change_includes_3d_models(
     hub: LiveHub, lamp: tuple  # one model named lamp-3d.glb
 ) -> None:
