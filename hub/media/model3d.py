@@ -111,7 +111,7 @@ def load_model(
     try:
         document, chunk = _split_glb(data) if binary else (data.decode("utf-8-sig"), None)
         gltf = json.loads(document)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise _corrupt(f"its JSON cannot be read: {_short(error)}") from error
     if not isinstance(gltf, dict):
         raise _corrupt("its JSON is not an object")
