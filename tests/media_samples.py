@@ -69,6 +69,30 @@ def mp4_video(frames: int = 10, size: int = 64, rate: int = 10) -> bytes:
     return out.getvalue()
 
 
+def slideshow_mp4(
+    scenes: list[str], *, seconds_each: float = 2.0, size: tuple[int, int] = (320, 240),
+    rate: int = 8, marker: str = "",
+) -> bytes:
+    """A video that shows each named scikit-image photograph in turn, `seconds_each` seconds
+    apiece; `marker` (stored as the title) makes distinct bytes."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        container.metadata["title"] = marker
+        stream = container.add_stream("mpeg4", rate=rate)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for name in scenes:
+            picture = np.asarray(Image.fromarray(getattr(photos, name)()).convert("RGB")
+                                 .resize(size))
+            for _ in range(round(seconds_each * rate)):
+                frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
 def glb_model() -> bytes:
     """One triangle: 1 mesh, 3 vertices, bounds [[0,0,0],[1,1,0]]."""
     points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=np.float32)

@@ -9,7 +9,7 @@ from hub.catalog.service import CatalogService
 from hub.errors import BadUserInput, NotFound
 from hub.indexing.asset_search import AssetQuery
 from hub.jobs.store import JobStore
-from hub.models.asset import AssetKind
+from hub.models.asset import EMBEDDED_KINDS, AssetKind
 from hub.models.job import ACTIVE_STATES, Job, JobKind, JobProgress, JobState
 
 PAGE = 500
@@ -22,10 +22,12 @@ class JobService:
         self.batch_size = batch_size
 
     async def start_auto_tag(self, query: AssetQuery, *, only_untagged: bool) -> Job:
-        """Label every image the filter selects (only those without accepted tags, by default)."""
-        query = AssetQuery(**{**query.__dict__, "kinds": [AssetKind.IMAGE],
+        """Label every image and video the filter selects (only those without accepted tags,
+        by default)."""
+        kinds = [k for k in query.kinds or EMBEDDED_KINDS if k in EMBEDDED_KINDS]
+        query = AssetQuery(**{**query.__dict__, "kinds": kinds,
                               "untagged": True if only_untagged else query.untagged})
-        ids = await self._asset_ids(query)
+        ids = await self._asset_ids(query) if kinds else []
         return await self._create(JobKind.AUTO_TAG, ids, {"only_untagged": only_untagged})
 
     async def start_rerender(self, query: AssetQuery) -> Job:

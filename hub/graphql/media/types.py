@@ -87,6 +87,11 @@ class Rendition:
 
 
 @strawberry.type
+class VideoKeyframe:
+    at_seconds: float = strawberry.field(description="When the frame is shown.")
+
+
+@strawberry.type
 class RenditionPreset:
     name: str
     width: int
@@ -303,6 +308,11 @@ class Asset:
     @strawberry.field(description="The vision model whose vector this asset has, if any.")
     def embedding_model(self) -> str | None:
         return self.model.embedding_model
+
+    @strawberry.field(description="Videos: the frames embedded for visual search, spread over "
+                      "the video (empty until it is embedded, and for other kinds).")
+    def keyframes(self) -> list[VideoKeyframe]:
+        return [VideoKeyframe(at_seconds=frame.at_seconds) for frame in self.model.keyframes]
 
     @strawberry.field(description="Products this asset is linked to.")
     async def products(
