@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRODUCTS_MAPPING_VERSION = 2  # 2: revision, asset links
-ASSETS_MAPPING_VERSION = 3  # 2: focal point; 3: exact SKUs
+ASSETS_MAPPING_VERSION = 4  # 2: focal point; 3: exact SKUs; 4: previews
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}
 
@@ -84,6 +84,7 @@ ASSETS_MAPPING: dict[str, Any] = {
         "tags": {"type": "object", "enabled": False},
         "focal_point": {"type": "object", "enabled": False},
         "renditions": {"type": "object", "enabled": False},
+        "previews": {"type": "object", "enabled": False},
         "product_ids": {"type": "keyword"},
         "embedding_model": {"type": "keyword"},
         "perceptual_hash": {"type": "keyword"},
