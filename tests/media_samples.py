@@ -162,3 +162,19 @@ def test_pattern_video(
                 output.mux(sound.encode(frame))
             output.mux(sound.encode(None))
     return out.getvalue()
+
+
+def sound_only_mp4(seconds: float = 1) -> bytes:
+    """An MP4 holding an AAC tone and no picture."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as output:
+        sound = output.add_stream("aac", rate=48_000)
+        sound.layout = "stereo"
+        for n in range(int(seconds * 48_000 / 1024)):
+            tone = np.full((1, 2048), 0.1 * (n % 2), np.float32)
+            frame = av.AudioFrame.from_ndarray(tone, format="flt", layout="stereo")
+            frame.sample_rate = 48_000
+            frame.pts = n * 1024
+            output.mux(sound.encode(frame))
+        output.mux(sound.encode(None))
+    return out.getvalue()

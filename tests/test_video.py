@@ -1,0 +1,216 @@
+"""Video renditions: an uploaded video queues a TRANSCODE job that a `hub worker` runs, one item
+per video preset, with progress; every preset's file is checked by probing the downloaded bytes.
+Bad videos are refused at upload, and a transcode that fails records an item error while the
+worker goes on."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import av
+import pytest
+from test_jobs import JOB_FIELDS, wait_for_job, worker
+
+from hub.config import Settings, VideoSettings
+
+import media_samples as samples
+from conftest import LiveHub
+from test_media_uploads import COUNT_ASSETS, UPLOAD, blob_files, upload, wait_for_renditions
+
+MAX_SECONDS = 10
+RENDITIONS = """
+query($id: ID!) {
+  asset(id: $id) {
+    renditions { preset kind width height format contentType byteSize url durationSeconds
+                 bitrate codec }
+  }
+}
+"""
+TRANSCODE = f"""
+mutation($filter: AssetFilter, $presets: [String!]) {{
+  startTranscodeJob(filter: $filter, presets: $presets) {{ {JOB_FIELDS} }}
+}}
+"""
+RECENT_JOBS = f"{{ jobs(first: 10) {{ {JOB_FIELDS} }} }}"
+VIDEO_PRESETS = ("mp4-1080", "mp4-720", "webm-1080", "social-vertical", "preview")
+
+
+@pytest.fixture(scope="module")
+def video_hub(hub_settings: Settings) -> Iterator[LiveHub]:
+    """A hub that queues a transcode job for each new video, as hubs do by default."""
+    settings = hub_settings.model_copy(update={
+        "video": VideoSettings(transcode_on_upload=True, max_seconds=MAX_SECONDS)})
+    live = LiveHub(settings).start()
+    yield live
+    live.stop()
+
+
+def queued_transcode(hub: LiveHub) -> dict:
+    """The newest TRANSCODE job: the one the last video upload queued (tests run one by one)."""
+    jobs = [job for job in hub.ok(RECENT_JOBS)["jobs"] if job["kind"] == "TRANSCODE"]
+    assert jobs, "the upload queued no transcode job"
+    return jobs[0]
+
+
+def upload_untranscoded(hub: LiveHub, content: bytes, filename: str) -> dict:
+    """Upload a video and cancel the transcode job it queued, before any worker runs it."""
+    asset = upload(hub, content, filename)
+    cancelled = hub.ok("mutation($id: ID!) { cancelJob(id: $id) { state } }",
+                       {"id": queued_transcode(hub)["id"]})
+    assert cancelled["cancelJob"]["state"] == "CANCELLED"
+    return asset
+
+
+def video_renditions(hub: LiveHub, asset_id: str) -> dict[str, dict]:
+    renditions = hub.ok(RENDITIONS, {"id": asset_id})["asset"]["renditions"]
+    return {r["preset"]: r for r in renditions if r["kind"] == "VIDEO"}
+
+
+def probed(content: bytes) -> dict:
+    """What a player finds in a downloaded file."""
+    with av.open(io.BytesIO(content)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        return {"size": (video.codec_context.width, video.codec_context.height),
+                "video": video.codec_context.name,
+                "audio": audio.codec_context.name if audio else None,
+                "seconds": container.duration / av.time_base,
+                "format": container.format.name}
+
+
+def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_upscaled(
+    video_hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    landscape = upload(video_hub, samples.test_pattern_video(1280, 720, seconds=4, variant=1),
+                       f"{marker}-spin.mp4")
+    job = queued_transcode(video_hub)
+    assert (job["state"], job["total"], job["processed"]) == ("QUEUED", 5, 0), (
+        "transcoding waits for a worker; the upload answered at once")
+    portrait = upload(video_hub, samples.test_pattern_video(360, 640, seconds=3, audio=False,
+                                                            container="webm", variant=2),
+                      f"{marker}-phone.webm")
+    portrait_job = queued_transcode(video_hub)
+
+    with worker(hub_settings):
+        done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
+        portrait_done = wait_for_job(video_hub, portrait_job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["state"], done["processed"], done["failed"]) == ("SUCCEEDED", 5, 0), done
+    assert (portrait_done["processed"], portrait_done["failed"]) == (5, 0), portrait_done
+    made = video_renditions(video_hub, landscape["id"])
+    assert {name: (r["width"], r["height"]) for name, r in made.items()} == {
+        "mp4-1080": (1280, 720),  # a 720p source is not upscaled to 1080p
+        "mp4-720": (1280, 720),
+        "webm-1080": (1280, 720),
+        "social-vertical": (404, 720),  # the 9:16 centre of each frame
+        "preview": (852, 480),  # 854 x 480 box, even sides
+    }
+    found = {}
+    for name, rendition in made.items():
+        response = video_hub.http.get(rendition["url"])
+        assert response.status_code == 200
+        assert response.headers["content-type"] == rendition["contentType"]
+        content = response.content
+        found[name] = facts = probed(content)
+        assert facts["size"] == (rendition["width"], rendition["height"]), name
+        assert rendition["byteSize"] == len(content), name
+        assert rendition["durationSeconds"] == pytest.approx(facts["seconds"], abs=0.01), name
+        assert rendition["bitrate"] == round(len(content) * 8 / rendition["durationSeconds"])
+        assert rendition["codec"] == facts["video"], name
+        if rendition["format"] == "mp4":
+            assert 0 <= content.find(b"moov") < content.find(b"mdat"), (
+                f"{name}: the index comes first, so the video plays while it downloads")
+    assert {name: (f["video"], f["audio"]) for name, f in found.items()} == {
+        "mp4-1080": ("h264", "aac"), "mp4-720": ("h264", "aac"), "webm-1080": ("vp9", "opus"),
+        "social-vertical": ("h264", "aac"), "preview": ("h264", None)}
+    for name in ("mp4-1080", "webm-1080", "social-vertical"):
+        assert found[name]["seconds"] == pytest.approx(4.0, abs=0.1), name
+    assert found["preview"]["seconds"] <= 6.0
+
+    upright = video_renditions(video_hub, portrait["id"])
+    assert {name: (r["width"], r["height"]) for name, r in upright.items()} == {
+        "mp4-1080": (360, 640), "mp4-720": (360, 640), "webm-1080": (360, 640),
+        "social-vertical": (360, 640), "preview": (270, 480)}
+    for name, rendition in upright.items():
+        facts = probed(video_hub.http.get(rendition["url"]).content)
+        assert facts["audio"] is None, f"{name}: a silent source gives a silent rendition"
+        assert facts["seconds"] == pytest.approx(3.0, abs=0.1), name
+    images = wait_for_renditions(video_hub, landscape["id"], 12)["renditions"]
+    assert {r["preset"] for r in images} >= {"thumbnail", "web", "social"}, (
+        "the poster frame still feeds the image presets")
+
+
+def test_transcoding_can_be_started_again_for_chosen_presets(
+    video_hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    clip = upload_untranscoded(
+        video_hub, samples.test_pattern_video(320, 180, seconds=2, variant=3),
+        f"{marker}-clip.mp4")
+
+    unknown = video_hub.graphql(TRANSCODE, {"filter": {"text": marker}, "presets": ["8k"]})
+    job = video_hub.ok(TRANSCODE, {"filter": {"text": marker},
+                                   "presets": ["preview", "mp4-720"]})["startTranscodeJob"]
+    with worker(hub_settings):
+        done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert unknown.codes == ["BAD_USER_INPUT"] and "8k" in unknown.errors[0]["message"]
+    assert (done["kind"], done["total"], done["processed"], done["failed"]) == (
+        "TRANSCODE", 2, 2, 0)
+    assert set(video_renditions(video_hub, clip["id"])) == {"preview", "mp4-720"}
+
+
+def test_a_transcode_that_fails_is_an_item_error_and_leaves_nothing_behind(
+    video_hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    lost, kept = (upload_untranscoded(
+        video_hub, samples.test_pattern_video(320, 180, seconds=2, variant=variant),
+        f"{marker}-{name}.mp4") for variant, name in ((4, "lost"), (5, "kept")))
+    for asset in (lost, kept):
+        wait_for_renditions(video_hub, asset["id"], 7)  # the poster's images
+    # The storage loses the original of one video: every preset of it fails.
+    next(path for path in blob_files(hub_settings) if path.name == lost["sha256"]).unlink()
+    blobs_before = blob_files(hub_settings)
+
+    job = video_hub.ok(TRANSCODE, {"filter": {"text": marker},
+                                   "presets": ["preview", "mp4-720"]})["startTranscodeJob"]
+    with worker(hub_settings):
+        done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["total"], done["processed"], done["failed"]) == (4, 2, 2), done
+    assert {error["itemId"] for error in done["errors"]} == {
+        f"{lost['id']}:preview", f"{lost['id']}:mp4-720"}
+    assert all(error["message"].startswith("NOT_FOUND: ") and "missing" in error["message"]
+               for error in done["errors"])
+    assert video_renditions(video_hub, lost["id"]) == {}
+    assert set(video_renditions(video_hub, kept["id"])) == {"preview", "mp4-720"}
+    new_blobs = blob_files(hub_settings) - blobs_before
+    assert len(new_blobs) == 2, "only the kept video's two renditions were stored"
+    assert not list((hub_settings.data_dir / "staging").iterdir()), "no half-written file"
+
+
+def test_broken_silent_and_overlong_videos_are_refused_at_upload_and_nothing_is_kept(
+    video_hub: LiveHub, hub_settings: Settings
+) -> None:
+    whole = samples.test_pattern_video(320, 180, seconds=2, variant=6)
+    too_long = samples.test_pattern_video(64, 36, seconds=MAX_SECONDS + 2, audio=False)
+    assets_before = video_hub.ok(COUNT_ASSETS)["assets"]["totalCount"]
+    jobs_before = {job["id"] for job in video_hub.ok(RECENT_JOBS)["jobs"]}
+    blobs_before = blob_files(hub_settings)
+
+    truncated = video_hub.upload(UPLOAD, {}, whole[: len(whole) // 3], "cut.mp4")
+    sound_only = video_hub.upload(UPLOAD, {}, samples.sound_only_mp4(), "tone.mp4")
+    overlong = video_hub.upload(UPLOAD, {}, too_long, "long.mp4")
+
+    assert truncated.codes == ["BAD_USER_INPUT"], truncated.errors
+    assert "truncated or corrupt" in truncated.errors[0]["message"]
+    assert sound_only.codes == ["BAD_USER_INPUT"], sound_only.errors
+    assert "no video stream" in sound_only.errors[0]["message"]
+    assert overlong.codes == ["PAYLOAD_TOO_LARGE"], overlong.errors
+    assert f"at most {MAX_SECONDS} seconds" in overlong.errors[0]["message"]
+    assert video_hub.ok(COUNT_ASSETS)["assets"]["totalCount"] == assets_before
+    assert {job["id"] for job in video_hub.ok(RECENT_JOBS)["jobs"]} == jobs_before
+    assert blob_files(hub_settings) == blobs_before
