@@ -38,6 +38,7 @@ class HubServices:
     catalog: CatalogService
     library: MediaLibrary
     jobs: JobService
+    videos: VideoRenditions
     runner: JobRunner
     vision: AssetVision
     visual_search: VisualSearch
@@ -74,7 +75,8 @@ class HubServices:
             backoff_seconds=settings.webhooks.backoff_seconds,
             timeout_seconds=settings.webhooks.timeout_seconds,
             poll_seconds=settings.webhooks.poll_seconds)
-        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner,
+        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, videos=videos,
+                   runner=runner,
                    vision=vision,
                    visual_search=VisualSearch(library=library, vision=vision, models=models),
                    webhooks=webhooks, dispatcher=dispatcher, tokens=TokenStore(stores.db),

@@ -6,13 +6,17 @@ worker goes on."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import pytest
 from test_jobs import JOB_FIELDS, wait_for_job, worker
 
 from hub.config import Settings, VideoSettings
+from hub.media.renditions import DEFAULT_PRESETS_PATH, load_presets
+from hub.media.video_presets import load_video_presets
 
 import media_samples as samples
 from conftest import LiveHub
@@ -140,6 +144,22 @@ def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_u
     images = wait_for_renditions(video_hub, landscape["id"], 12)["renditions"]
     assert {r["preset"] for r in images} >= {"thumbnail", "web", "social"}, (
         "the poster frame still feeds the image presets")
+    stale = video_hub.ok("{ mediaAudit { staleRenditions { assetId presets } } }")
+    assert landscape["id"] not in [entry["assetId"]
+                                   for entry in stale["mediaAudit"]["staleRenditions"]]
+
+
+def test_the_video_presets_are_listed_for_clients(video_hub: LiveHub) -> None:
+    presets = video_hub.ok("""{ videoRenditionPresets { name width height fit container
+                                contentType videoCodec audioCodec maxSeconds } }""")
+
+    listed = {p["name"]: p for p in presets["videoRenditionPresets"]}
+    assert tuple(listed) == VIDEO_PRESETS
+    assert listed["webm-1080"] == {
+        "name": "webm-1080", "width": 1920, "height": 1080, "fit": "contain",
+        "container": "webm", "contentType": "video/webm", "videoCodec": "vp9",
+        "audioCodec": "opus", "maxSeconds": None}
+    assert (listed["preview"]["audioCodec"], listed["preview"]["maxSeconds"]) == ("none", 6.0)
 
 
 def test_transcoding_can_be_started_again_for_chosen_presets(
@@ -160,6 +180,10 @@ def test_transcoding_can_be_started_again_for_chosen_presets(
     assert (done["kind"], done["total"], done["processed"], done["failed"]) == (
         "TRANSCODE", 2, 2, 0)
     assert set(video_renditions(video_hub, clip["id"])) == {"preview", "mp4-720"}
+    by_name = video_hub.http.get(f"/assets/{clip['id']}/renditions/preview")
+    assert (by_name.status_code, by_name.headers["content-type"]) == (200, "video/mp4")
+    not_made = video_hub.http.get(f"/assets/{clip['id']}/renditions/webm-1080")
+    assert not_made.status_code == 404
 
 
 def test_a_transcode_that_fails_is_an_item_error_and_leaves_nothing_behind(
@@ -214,3 +238,36 @@ def test_broken_silent_and_overlong_videos_are_refused_at_upload_and_nothing_is_
     assert video_hub.ok(COUNT_ASSETS)["assets"]["totalCount"] == assets_before
     assert {job["id"] for job in video_hub.ok(RECENT_JOBS)["jobs"]} == jobs_before
     assert blob_files(hub_settings) == blobs_before
+
+
+@pytest.mark.parametrize(("table", "problem"), [
+    ('width = 1280\nheight = 720\nfit = "contain"\ncontainer = "mp4"\nvideo_codec = "h264"\n'
+     'audio_codec = "aac"\nbitrate = 5000', "video preset 'teaser', key 'bitrate': unknown key"),
+    ('width = 1280\nheight = 720\nfit = "contain"\ncontainer = "mp4"\nvideo_codec = "vp9"\n'
+     'audio_codec = "aac"', "key 'video_codec': must be one of h264, av1, not 'vp9'"),
+    ('width = 1280\nheight = 720\nfit = "stretch"\ncontainer = "webm"\nvideo_codec = "vp9"\n'
+     'audio_codec = "opus"', "key 'fit': must be one of contain, cover"),
+    ('width = 1280\nfit = "contain"\ncontainer = "webm"\nvideo_codec = "vp9"\n'
+     'audio_codec = "opus"', "key 'height': missing"),
+    ('width = 1280\nheight = 720\nfit = "contain"\ncontainer = "mp4"\nvideo_codec = "h264"\n'
+     'audio_codec = "aac"\ncrf = 60', "key 'crf': must be an integer from 0 to 51"),
+])
+def test_a_bad_video_preset_stops_the_hub_at_start_with_the_preset_and_key_named(
+    tmp_path: Path, table: str, problem: str
+) -> None:
+    presets = tmp_path / "presets.toml"
+    presets.write_text(DEFAULT_PRESETS_PATH.read_text() + f"\n[video_presets.teaser]\n{table}\n")
+
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        load_video_presets(presets)
+    assert load_presets(presets), "the image presets of the same file are unaffected"
+
+
+def test_a_video_preset_may_not_share_an_image_preset_s_name(tmp_path: Path) -> None:
+    presets = tmp_path / "presets.toml"
+    presets.write_text(DEFAULT_PRESETS_PATH.read_text() + (
+        '\n[video_presets.social]\nwidth = 1080\nheight = 1080\nfit = "cover"\n'
+        'container = "mp4"\nvideo_codec = "h264"\naudio_codec = "aac"\n'))
+
+    with pytest.raises(ValueError, match=r"\['social'\] name both an image and a video preset"):
+        load_video_presets(presets)

@@ -471,9 +471,13 @@ class MediaLibrary:
                          byte_size=len(image.data), sha256=sha256, preset_digest=preset.digest)
 
     async def rendition(self, asset_id: str, preset: str) -> Rendition:
-        if preset not in self.presets:
-            raise NotFound(f"no rendition preset {preset!r}; see renditionPresets",
-                           preset=preset)
+        if preset not in self.presets:  # a video preset's rendition, once a worker made it
+            asset = await self.get_required(asset_id)
+            made = next((r for r in asset.renditions if r.preset == preset), None)
+            if made is not None:
+                return made
+            raise NotFound(f"asset {asset_id} has no {preset!r} rendition (yet); see "
+                           "renditionPresets and videoRenditionPresets", preset=preset)
         asset = await self.ensure_renditions(asset_id, [preset])
         found = next((r for r in asset.renditions if r.preset == preset), None)
         if found is None:

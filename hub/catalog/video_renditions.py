@@ -37,10 +37,6 @@ class VideoRenditions:
         self, *, library: MediaLibrary, presets: Mapping[str, VideoPreset],
         settings: VideoSettings,
     ) -> None:
-        clashing = sorted(set(presets) & set(library.presets))
-        if clashing:
-            raise ValueError(f"video preset name(s) {clashing} are also image presets; "
-                             "rename them in the presets file")
         self.library = library
         self.storage = library.storage
         self.presets = dict(presets)

@@ -59,12 +59,18 @@ class VideoPreset:
 
 
 def load_video_presets(path: Path | None = None) -> dict[str, VideoPreset]:
-    """Read and check the `[video_presets.*]` tables (none at all is allowed: no transcoding)."""
+    """Read and check the `[video_presets.*]` tables (none at all is allowed: no transcoding).
+    Their names must differ from the image presets': renditions are found by preset name."""
     path = path or DEFAULT_PRESETS_PATH
     with path.open("rb") as file:
-        tables = tomllib.load(file).get("video_presets", {})
+        document = tomllib.load(file)
+    tables = document.get("video_presets", {})
     if not isinstance(tables, dict):
         raise ValueError(f"{path.name}: video_presets must be tables [video_presets.<name>]")
+    clashing = sorted(set(tables) & set(document.get("presets") or {}))
+    if clashing:
+        raise ValueError(f"{path.name}: {clashing} name both an image and a video preset; "
+                         "rename one of them")
     return {name: _parse(name, table) for name, table in tables.items()}
 
 
