@@ -178,3 +178,24 @@ def sound_only_mp4(seconds: float = 1) -> bytes:
             output.mux(sound.encode(frame))
         output.mux(sound.encode(None))
     return out.getvalue()
+
+
+def phone_video(seconds: float = 1, rate: int = 10) -> bytes:
+    """What a phone held upright records: 320x180 pictures (left half white, right half black)
+    in an MP4 whose track matrix says "turn 90 degrees clockwise to show", so players show
+    180x320 with the white half on top."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        pixels = np.zeros((180, 320, 3), np.uint8)
+        pixels[:, :160] = 255
+        for _ in range(int(seconds * rate)):
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        output.mux(stream.encode(None))
+    data = bytearray(out.getvalue())
+    # tkhd: type, then version+flags, 2 times, track id, reserved, duration, 8 reserved, layer,
+    # group, volume, reserved (40 bytes), then the 3x3 display matrix in 16.16 / 2.30 fixed point.
+    matrix = data.find(b"tkhd") + 4 + 40
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    return bytes(data)

@@ -96,13 +96,17 @@ def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_u
                                                             container="webm", variant=2),
                       f"{marker}-phone.webm")
     portrait_job = queued_transcode(video_hub)
+    phone = upload(video_hub, samples.phone_video(), f"{marker}-upright.mp4")
+    phone_job = queued_transcode(video_hub)
 
     with worker(hub_settings):
         done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
         portrait_done = wait_for_job(video_hub, portrait_job["id"], "SUCCEEDED", "FAILED")
+        phone_done = wait_for_job(video_hub, phone_job["id"], "SUCCEEDED", "FAILED")
 
     assert (done["state"], done["processed"], done["failed"]) == ("SUCCEEDED", 5, 0), done
     assert (portrait_done["processed"], portrait_done["failed"]) == (5, 0), portrait_done
+    assert (phone_done["processed"], phone_done["failed"]) == (5, 0), phone_done
     made = video_renditions(video_hub, landscape["id"])
     assert {name: (r["width"], r["height"]) for name, r in made.items()} == {
         "mp4-1080": (1280, 720),  # a 720p source is not upscaled to 1080p
@@ -141,6 +145,12 @@ def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_u
         facts = probed(video_hub.http.get(rendition["url"]).content)
         assert facts["audio"] is None, f"{name}: a silent source gives a silent rendition"
         assert facts["seconds"] == pytest.approx(3.0, abs=0.1), name
+    assert (phone["width"], phone["height"]) == (180, 320)
+    turned = video_renditions(video_hub, phone["id"])["mp4-720"]
+    assert (turned["width"], turned["height"]) == (180, 320), "shown as the phone was held"
+    with av.open(io.BytesIO(video_hub.http.get(turned["url"]).content)) as container:
+        picture = next(container.decode(video=0)).to_ndarray(format="gray")
+    assert picture[:150].mean() > 200 and picture[170:].mean() < 50, "upright, not mirrored"
     images = wait_for_renditions(video_hub, landscape["id"], 12)["renditions"]
     assert {r["preset"] for r in images} >= {"thumbnail", "web", "social"}, (
         "the poster frame still feeds the image presets")
