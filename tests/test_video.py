@@ -12,7 +12,7 @@ from pathlib import Path
 
 import av
 import pytest
-from test_jobs import JOB_FIELDS, wait_for_job, worker
+from test_jobs import JOB_FIELDS, RERENDER, wait_for_job, worker
 
 from hub.config import Settings, VideoSettings
 from hub.media.renditions import DEFAULT_PRESETS_PATH, load_presets
@@ -35,6 +35,9 @@ TRANSCODE = f"""
 mutation($filter: AssetFilter, $presets: [String!]) {{
   startTranscodeJob(filter: $filter, presets: $presets) {{ {JOB_FIELDS} }}
 }}
+"""
+REPLACE = """
+mutation($id: ID!, $file: Upload!) { replaceAssetFile(id: $id, file: $file) { durationSeconds } }
 """
 RECENT_JOBS = f"{{ jobs(first: 10) {{ {JOB_FIELDS} }} }}"
 VIDEO_PRESETS = ("mp4-1080", "mp4-720", "webm-1080", "social-vertical", "preview")
@@ -172,7 +175,7 @@ def test_the_video_presets_are_listed_for_clients(video_hub: LiveHub) -> None:
     assert (listed["preview"]["audioCodec"], listed["preview"]["maxSeconds"]) == ("none", 6.0)
 
 
-def test_transcoding_can_be_started_again_for_chosen_presets(
+def test_transcoding_can_be_started_again_for_chosen_presets_and_survives_a_rerender(
     video_hub: LiveHub, hub_settings: Settings, sku_prefix: str
 ) -> None:
     marker = sku_prefix.lower()
@@ -185,15 +188,37 @@ def test_transcoding_can_be_started_again_for_chosen_presets(
                                    "presets": ["preview", "mp4-720"]})["startTranscodeJob"]
     with worker(hub_settings):
         done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
+        transcoded = video_renditions(video_hub, clip["id"])
+        rerender = video_hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+        rerendered = wait_for_job(video_hub, rerender["id"], "SUCCEEDED", "FAILED")
 
     assert unknown.codes == ["BAD_USER_INPUT"] and "8k" in unknown.errors[0]["message"]
     assert (done["kind"], done["total"], done["processed"], done["failed"]) == (
         "TRANSCODE", 2, 2, 0)
-    assert set(video_renditions(video_hub, clip["id"])) == {"preview", "mp4-720"}
+    assert set(transcoded) == {"preview", "mp4-720"}
+    assert (rerendered["processed"], rerendered["failed"]) == (1, 0)
+    assert video_renditions(video_hub, clip["id"]) == transcoded, (
+        "re-making the poster's images keeps the video renditions")
+    assert len(wait_for_renditions(video_hub, clip["id"], 9)["renditions"]) == 9
     by_name = video_hub.http.get(f"/assets/{clip['id']}/renditions/preview")
     assert (by_name.status_code, by_name.headers["content-type"]) == (200, "video/mp4")
     not_made = video_hub.http.get(f"/assets/{clip['id']}/renditions/webm-1080")
     assert not_made.status_code == 404
+
+
+def test_a_replaced_video_file_is_transcoded_again(video_hub: LiveHub, sku_prefix: str) -> None:
+    clip = upload_untranscoded(video_hub, samples.test_pattern_video(160, 90, seconds=1, variant=7),
+                               f"{sku_prefix.lower()}-v1.mp4")
+
+    replaced = video_hub.upload(REPLACE, {"id": clip["id"]},
+                                samples.test_pattern_video(160, 90, seconds=2, variant=8),
+                                "clip-v2.mp4")
+
+    assert not replaced.errors, replaced.errors
+    assert replaced.data["replaceAssetFile"]["durationSeconds"] == pytest.approx(2.0, abs=0.1)
+    job = queued_transcode(video_hub)
+    assert (job["state"], job["total"]) == ("QUEUED", 5)
+    video_hub.ok("mutation($id: ID!) { cancelJob(id: $id) { state } }", {"id": job["id"]})
 
 
 def test_a_transcode_that_fails_is_an_item_error_and_leaves_nothing_behind(
