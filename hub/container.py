@@ -76,8 +76,7 @@ class HubServices:
             timeout_seconds=settings.webhooks.timeout_seconds,
             poll_seconds=settings.webhooks.poll_seconds)
         return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, videos=videos,
-                   runner=runner,
-                   vision=vision,
+                   runner=runner, vision=vision,
                    visual_search=VisualSearch(library=library, vision=vision, models=models),
                    webhooks=webhooks, dispatcher=dispatcher, tokens=TokenStore(stores.db),
                    rate_limiter=RateLimiter(stores.db, {

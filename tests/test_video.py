@@ -184,6 +184,7 @@ def test_transcoding_can_be_started_again_for_chosen_presets_and_survives_a_rere
         f"{marker}-clip.mp4")
 
     unknown = video_hub.graphql(TRANSCODE, {"filter": {"text": marker}, "presets": ["8k"]})
+    none = video_hub.graphql(TRANSCODE, {"filter": {"text": marker}, "presets": []})
     job = video_hub.ok(TRANSCODE, {"filter": {"text": marker},
                                    "presets": ["preview", "mp4-720"]})["startTranscodeJob"]
     with worker(hub_settings):
@@ -193,6 +194,7 @@ def test_transcoding_can_be_started_again_for_chosen_presets_and_survives_a_rere
         rerendered = wait_for_job(video_hub, rerender["id"], "SUCCEEDED", "FAILED")
 
     assert unknown.codes == ["BAD_USER_INPUT"] and "8k" in unknown.errors[0]["message"]
+    assert none.codes == ["BAD_USER_INPUT"]
     assert (done["kind"], done["total"], done["processed"], done["failed"]) == (
         "TRANSCODE", 2, 2, 0)
     assert set(transcoded) == {"preview", "mp4-720"}

@@ -46,6 +46,9 @@ class VideoRenditions:
         """The presets a transcode job makes: all of them, or the named ones (checked)."""
         if wanted is None:
             return list(self.presets)
+        if not wanted:
+            raise BadUserInput("name at least one video preset, or leave `presets` out for all",
+                               field="presets")
         unknown = sorted(set(wanted) - set(self.presets))
         if unknown:
             raise BadUserInput(f"no video preset(s) {unknown}; known: {sorted(self.presets)}",

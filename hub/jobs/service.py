@@ -47,21 +47,21 @@ class JobService:
     ) -> Job:
         """Make the selected videos' video renditions (all presets, or the named ones) anew:
         one item per video and preset."""
+        if self.videos is None:
+            raise BadUserInput("this process does not make video renditions")
+        names = self.videos.preset_names(presets)
         ids = await self._asset_ids(AssetQuery(**{**query.__dict__, "kinds": [AssetKind.VIDEO]}))
-        return await self._transcode(ids, presets)
+        return await self._transcode(ids, names)
 
     async def queue_transcode(self, asset_id: str) -> Job | None:
         """A new video file's transcode job (None when there are no video presets)."""
         if self.videos is None or not self.videos.presets:
             return None
-        return await self._transcode([asset_id], None)
+        return await self._transcode([asset_id], self.videos.preset_names())
 
-    async def _transcode(self, asset_ids: list[str], presets: Sequence[str] | None) -> Job:
-        if self.videos is None:
-            raise BadUserInput("this process does not make video renditions")
-        names = self.videos.preset_names(presets)
-        items = [transcode_item(asset_id, name) for asset_id in asset_ids for name in names]
-        return await self._create(JobKind.TRANSCODE, items, {"presets": names})
+    async def _transcode(self, asset_ids: list[str], presets: list[str]) -> Job:
+        items = [transcode_item(asset_id, name) for asset_id in asset_ids for name in presets]
+        return await self._create(JobKind.TRANSCODE, items, {"presets": presets})
 
     async def start_reindex(self) -> Job:
         """Rebuild every search index from MongoDB: one item per index."""

@@ -33,6 +33,9 @@ _ENCODER_OPTIONS = {
 }
 _AUDIO_RATE = 48_000
 _FALLBACK_RATE = Fraction(25)
+# Sound decoded before the first picture is held until that picture sets the output's size;
+# this many frames (some 20 s of AAC) at most.
+_EARLY_SOUND_FRAMES = 1000
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ def _transcode(source: Path, target: Path, preset: VideoPreset, *, threads: int,
                 outputs.picture(frame)
             elif outputs is None:
                 early_sound.append(frame)
+                if len(early_sound) > _EARLY_SOUND_FRAMES:
+                    raise BadUserInput("the video has sound but no picture for too long",
+                                       reason="corrupt_video")
             else:
                 outputs.sound(frame)
         if outputs is None:
