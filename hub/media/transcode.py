@@ -261,7 +261,9 @@ def probe_output(path: Path) -> TranscodedVideo:
             duration = 0.0
         return TranscodedVideo(
             width=video.codec_context.width, height=video.codec_context.height,
-            codec=video.codec_context.name, audio_codec=audio.codec_context.name if audio else None,
+            # The format's name for the codec (av1), not the decoder's (libdav1d).
+            codec=video.codec_context.codec.canonical_name,
+            audio_codec=audio.codec_context.codec.canonical_name if audio else None,
             duration_seconds=round(duration, 3),
             bitrate=round(byte_size * 8 / duration) if duration > 0 else 0,
             byte_size=byte_size)
