@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,20 @@ def upload_untranscoded(hub: LiveHub, content: bytes, filename: str) -> dict:
     return asset
 
 
+def progress_while_running(hub: LiveHub, job_id: str) -> list[int]:
+    """`processed` as `job(id)` reports it, polled until the job ends."""
+    seen: list[int] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = hub.ok("query($id: ID!) { job(id: $id) { state processed } }", {"id": job_id})["job"]
+        if job["state"] not in ("QUEUED", "RUNNING"):
+            break
+        if not seen or seen[-1] != job["processed"]:
+            seen.append(job["processed"])
+        time.sleep(0.05)
+    return seen
+
+
 def video_renditions(hub: LiveHub, asset_id: str) -> dict[str, dict]:
     renditions = hub.ok(RENDITIONS, {"id": asset_id})["asset"]["renditions"]
     return {r["preset"]: r for r in renditions if r["kind"] == "VIDEO"}
@@ -103,11 +118,14 @@ def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_u
     phone_job = queued_transcode(video_hub)
 
     with worker(hub_settings):
+        seen = progress_while_running(video_hub, job["id"])
         done = wait_for_job(video_hub, job["id"], "SUCCEEDED", "FAILED")
         portrait_done = wait_for_job(video_hub, portrait_job["id"], "SUCCEEDED", "FAILED")
         phone_done = wait_for_job(video_hub, phone_job["id"], "SUCCEEDED", "FAILED")
 
     assert (done["state"], done["processed"], done["failed"]) == ("SUCCEEDED", 5, 0), done
+    assert seen == sorted(seen) and set(seen) & {1, 2, 3, 4}, (
+        f"progress advances one preset at a time: {seen}")
     assert (portrait_done["processed"], portrait_done["failed"]) == (5, 0), portrait_done
     assert (phone_done["processed"], phone_done["failed"]) == (5, 0), phone_done
     made = video_renditions(video_hub, landscape["id"])
