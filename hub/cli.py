@@ -392,10 +392,12 @@ async def _audit(settings: Settings, *, as_json: bool) -> int:
 
     from hub.catalog.audit import run_audit
     from hub.media.renditions import load_presets
+    from hub.media.video_presets import load_video_presets
     from hub.stores import Stores
 
     async with Stores.open(settings) as stores:
-        report = await run_audit(stores, load_presets(settings.presets_file))
+        report = await run_audit(stores, load_presets(settings.presets_file),
+                                 load_video_presets(settings.presets_file))
     if as_json:
         print(json.dumps({"counts": report.counts(), **dataclasses.asdict(report)}, indent=2))
         return 0

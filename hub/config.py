@@ -132,6 +132,19 @@ class WebhookSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
+class VideoSettings(BaseModel):
+    """Video uploads and their renditions (the [video_presets.*] of the presets file)."""
+
+    # Longer videos are refused at upload (PAYLOAD_TOO_LARGE); transcoding also stops here,
+    # whatever a file's header claimed.
+    max_seconds: float = Field(default=3 * 3600.0, gt=0)
+    # Every new or replaced video queues a TRANSCODE job; off, only startTranscodeJob makes
+    # video renditions.
+    transcode_on_upload: bool = True
+    # Threads each decoder and encoder of one transcode may use.
+    encoder_threads: int = Field(default=2, ge=1, le=16)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUB_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -230,6 +243,7 @@ class Settings(BaseSettings):
     servers: ServerSettings = Field(default_factory=ServerSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
     vision: VisionSettings = Field(default_factory=VisionSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 

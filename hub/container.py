@@ -10,6 +10,7 @@ from hub.auth.rate_limit import Expensive, Limit, RateLimiter
 from hub.auth.tokens import TokenStore
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
+from hub.catalog.video_renditions import VideoRenditions
 from hub.catalog.vision import AssetVision, VisionModels
 from hub.catalog.visual_search import VisualSearch
 from hub.config import Settings
@@ -20,6 +21,7 @@ from hub.jobs.store import JobStore
 from hub.live.watches import LiveUpdates
 from hub.media.backends import create_storage
 from hub.media.renditions import load_presets
+from hub.media.video_presets import load_video_presets
 from hub.stores import Stores
 from hub.vision.cache import ModelCache
 from hub.webhooks.dispatcher import WebhookDispatcher
@@ -36,6 +38,7 @@ class HubServices:
     catalog: CatalogService
     library: MediaLibrary
     jobs: JobService
+    videos: VideoRenditions
     runner: JobRunner
     vision: AssetVision
     visual_search: VisualSearch
@@ -54,11 +57,16 @@ class HubServices:
         models = VisionModels(settings.vision, MODELS)
         vision = AssetVision(library=library, models=models)
         library.after_new_file = vision.embed_in_background
+        videos = VideoRenditions(library=library, settings=settings.video,
+                                 presets=load_video_presets(settings.presets_file))
         webhooks = WebhookStore(stores.db)
         catalog.events = WebhookEvents(webhooks)
         store = JobStore(stores.db, catalog.events)
-        jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size)
-        runner = JobRunner(store=store, processors=build_processors(library, vision),
+        jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size,
+                          videos=videos)
+        if settings.video.transcode_on_upload:
+            library.after_new_video = jobs.queue_transcode
+        runner = JobRunner(store=store, processors=build_processors(library, vision, videos),
                            lease_seconds=settings.jobs.lease_seconds,
                            poll_seconds=settings.jobs.poll_seconds,
                            concurrency=settings.jobs.concurrency)
@@ -67,8 +75,8 @@ class HubServices:
             backoff_seconds=settings.webhooks.backoff_seconds,
             timeout_seconds=settings.webhooks.timeout_seconds,
             poll_seconds=settings.webhooks.poll_seconds)
-        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, runner=runner,
-                   vision=vision,
+        return cls(stores=stores, catalog=catalog, library=library, jobs=jobs, videos=videos,
+                   runner=runner, vision=vision,
                    visual_search=VisualSearch(library=library, vision=vision, models=models),
                    webhooks=webhooks, dispatcher=dispatcher, tokens=TokenStore(stores.db),
                    rate_limiter=RateLimiter(stores.db, {

@@ -28,7 +28,7 @@ from pymongo import AsyncMongoClient, MongoClient
 from hub.app import create_app
 from hub.auth.roles import Role
 from hub.auth.tokens import TokenStore
-from hub.config import JobSettings, Settings
+from hub.config import JobSettings, Settings, VideoSettings
 from hub.servers.stack import LocalStack
 from hub.vision.settings import VisionSettings
 
@@ -201,6 +201,9 @@ def hub_settings(
         # Jobs run in `hub worker` processes the tests start (see test_jobs.py), with short
         # leases so that a killed worker's batch is taken over quickly.
         "jobs": JobSettings(run_in_api=False, batch_size=5, lease_seconds=2, poll_seconds=0.2),
+        # Video uploads queue no transcode jobs here, so the job tests' workers meet only the
+        # jobs they start; tests/test_video.py serves a hub of its own that does queue them.
+        "video": VideoSettings(transcode_on_upload=False),
         # Real open_clip code on a tiny architecture with seeded random weights: pretrained
         # weights cannot be downloaded here (tests/test_vision_real_weights.py uses them where
         # they are in the local cache).

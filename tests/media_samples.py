@@ -69,6 +69,30 @@ def mp4_video(frames: int = 10, size: int = 64, rate: int = 10) -> bytes:
     return out.getvalue()
 
 
+def slideshow_mp4(
+    scenes: list[str], *, seconds_each: float = 2.0, size: tuple[int, int] = (320, 240),
+    rate: int = 8, marker: str = "",
+) -> bytes:
+    """A video that shows each named scikit-image photograph in turn, `seconds_each` seconds
+    apiece; `marker` (stored as the title) makes distinct bytes."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        container.metadata["title"] = marker
+        stream = container.add_stream("mpeg4", rate=rate)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for name in scenes:
+            picture = np.asarray(Image.fromarray(getattr(photos, name)()).convert("RGB")
+                                 .resize(size))
+            for _ in range(round(seconds_each * rate)):
+                frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
 def glb_model() -> bytes:
     """One triangle: 1 mesh, 3 vertices, bounds [[0,0,0],[1,1,0]]."""
     points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=np.float32)
@@ -124,3 +148,78 @@ def zip_archive() -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("payload.txt", "not an image " * 50)
     return out.getvalue()
+
+
+def test_pattern_video(
+    width: int = 640, height: int = 360, seconds: float = 3, rate: int = 25,
+    audio: bool = True, container: str = "mp4", variant: int = 0,
+) -> bytes:
+    """A moving colour-bar pattern with a 440 Hz tone (H.264/AAC in MP4, VP9/Opus in WebM),
+    encoded fast; `variant` shifts the pattern so tests get distinct bytes."""
+    video_codec, audio_codec = ("libx264", "aac") if container == "mp4" else ("libvpx-vp9",
+                                                                              "libopus")
+    out = io.BytesIO()
+    with av.open(out, "w", format=container) as output:
+        video = output.add_stream(video_codec, rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = ({"preset": "ultrafast"} if video_codec == "libx264"
+                         else {"deadline": "realtime", "cpu-used": "8"})
+        sound = output.add_stream(audio_codec, rate=48_000) if audio else None
+        if sound is not None:
+            sound.layout = "stereo"
+        bars = np.repeat(np.linspace(0, 255, width, dtype=np.uint8)[None, :], height, axis=0)
+        for n in range(int(seconds * rate)):
+            shifted = np.roll(bars, 8 * n + variant, axis=1)
+            pixels = np.stack([shifted, np.roll(shifted, width // 3, axis=1),
+                               np.full_like(shifted, (40 * variant) % 256)], axis=-1)
+            output.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        output.mux(video.encode(None))
+        if sound is not None:
+            samples_per_frame = 960
+            for n in range(int(seconds * 48_000 / samples_per_frame)):
+                t = (np.arange(samples_per_frame) + n * samples_per_frame) / 48_000
+                tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+                frame = av.AudioFrame.from_ndarray(np.stack([tone, tone]).reshape(1, -1),
+                                                   format="flt", layout="stereo")
+                frame.sample_rate = 48_000
+                frame.pts = n * samples_per_frame
+                output.mux(sound.encode(frame))
+            output.mux(sound.encode(None))
+    return out.getvalue()
+
+
+def sound_only_mp4(seconds: float = 1) -> bytes:
+    """An MP4 holding an AAC tone and no picture."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as output:
+        sound = output.add_stream("aac", rate=48_000)
+        sound.layout = "stereo"
+        for n in range(int(seconds * 48_000 / 1024)):
+            tone = np.full((1, 2048), 0.1 * (n % 2), np.float32)
+            frame = av.AudioFrame.from_ndarray(tone, format="flt", layout="stereo")
+            frame.sample_rate = 48_000
+            frame.pts = n * 1024
+            output.mux(sound.encode(frame))
+        output.mux(sound.encode(None))
+    return out.getvalue()
+
+
+def phone_video(seconds: float = 1, rate: int = 10) -> bytes:
+    """What a phone held upright records: 320x180 pictures (left half white, right half black)
+    in an MP4 whose track matrix says "turn 90 degrees clockwise to show", so players show
+    180x320 with the white half on top."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        pixels = np.zeros((180, 320, 3), np.uint8)
+        pixels[:, :160] = 255
+        for _ in range(int(seconds * rate)):
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        output.mux(stream.encode(None))
+    data = bytearray(out.getvalue())
+    # tkhd: type, then version+flags, 2 times, track id, reserved, duration, 8 reserved, layer,
+    # group, volume, reserved (40 bytes), then the 3x3 display matrix in 16.16 / 2.30 fixed point.
+    matrix = data.find(b"tkhd") + 4 + 40
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    return bytes(data)

@@ -42,7 +42,8 @@ CLIENT_CODES = {"BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND",
                 "GRAPHQL_VALIDATION_FAILED"}
 # Mutations that start background work other tests watch (jobs, webhook deliveries) are left
 # out; uploads need a file, which the upload fuzz covers.
-LEFT_OUT = {"startAutoTagJob", "startRerenderJob", "startReindexJob", "createWebhook",
+LEFT_OUT = {"startAutoTagJob", "startRerenderJob", "startReindexJob", "startTranscodeJob",
+            "createWebhook",
             "deleteWebhook", "uploadAsset", "replaceAssetFile", "searchByImage"}
 
 

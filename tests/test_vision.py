@@ -74,10 +74,17 @@ def library(hub: LiveHub, marker: str) -> dict[str, str]:
 
 
 def wait_for_embedding(hub: LiveHub, asset_id: str) -> None:
-    """Uploads are embedded in the background, right after their renditions."""
+    """Uploads are embedded in the background, right after their renditions. Waits until the
+    vector is searchable, as a list (a search, not a read by id) shows it: on a busy machine an
+    index write that times out waits in the outbox for a moment while reads by id already see
+    the vector in MongoDB."""
     deadline = time.monotonic() + 60
-    query = "query($id: ID!) { asset(id: $id) { embeddingModel } }"
-    while hub.ok(query, {"id": asset_id})["asset"]["embeddingModel"] is None:
+    filename = hub.ok("query($id: ID!) { asset(id: $id) { filename } }",
+                      {"id": asset_id})["asset"]["filename"]
+    listed = ("query($q: String!) { assets(filter: {text: $q}) { edges { node { id "
+              "embeddingModel } } } }")
+    while not any(edge["node"]["id"] == asset_id and edge["node"]["embeddingModel"]
+                  for edge in hub.ok(listed, {"q": filename})["assets"]["edges"]):
         assert time.monotonic() < deadline, "the upload was not embedded"
         time.sleep(0.2)
 

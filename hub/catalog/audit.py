@@ -5,11 +5,13 @@ from an older preset definition. Read from the search index, so it costs no Mong
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hub.catalog.visual_search import DUPLICATE_COSINE, cosine
 from hub.indexing.search import scan_index
 from hub.media.renditions import Preset
+from hub.media.video_presets import VideoPreset
 from hub.stores import Stores
 
 # Near-duplicate detection asks the vector index once per image; beyond this many images the
@@ -54,7 +56,10 @@ def minimum_size(preset: Preset) -> tuple[int, int]:
     return preset.width, preset.height or 0
 
 
-async def run_audit(stores: Stores, presets: dict[str, Preset]) -> AuditReport:
+async def run_audit(
+    stores: Stores, presets: dict[str, Preset],
+    video_presets: Mapping[str, VideoPreset] | None = None,
+) -> AuditReport:
     report = AuditReport()
     es, names = stores.es, stores.indices
     async for product in scan_index(es, index=names.products, source_includes=["sku"],
@@ -64,6 +69,7 @@ async def run_audit(stores: Stores, presets: dict[str, Preset]) -> AuditReport:
 
     by_hash: dict[str, list[AuditedAsset]] = defaultdict(list)
     current = {name: preset.digest for name, preset in presets.items()}
+    current |= {name: preset.digest for name, preset in (video_presets or {}).items()}
     images: list[tuple[AuditedAsset, str | None]] = []
     fields = ["id", "kind", "filename", "facts", "untagged", "product_ids", "renditions",
               "perceptual_hash"]

@@ -18,7 +18,7 @@ from hub.catalog.service import CatalogService
 from hub.catalog.transform_cache import CachedTransform, TransformCache
 from hub.catalog.validation import clean_filename, clean_tags
 from hub.config import Settings
-from hub.errors import BadUserInput, NotFound
+from hub.errors import BadUserInput, NotFound, PayloadTooLarge
 from hub.media.polyglot import refuse_polyglot
 from hub.media.poster import write_poster
 from hub.media.probe import probe
@@ -89,6 +89,8 @@ class MediaLibrary:
         self.transforms = TransformCache(catalog.assets.collection.database)
         # Called in the background after each new file's renditions (the vision model's vector).
         self.after_new_file: Callable[[str], Awaitable[None]] | None = None
+        # Called for each new or replaced video file (queues its transcode job).
+        self.after_new_video: Callable[[str], Awaitable[object]] | None = None
         self.naming = NamingConvention(settings.naming_pattern)
         self._rendering: set[asyncio.Task[None]] = set()
 
@@ -136,6 +138,7 @@ class MediaLibrary:
             asset = await self.get_required(asset.id)
         if created:
             self.schedule_renditions(asset.id)
+            await self._announce_video(asset)
         return IngestResult(asset, created, linked_by_name, unlinked_reason)
 
     async def _inspect(self, staged: StagedUpload, filename: str) -> tuple[SniffedType, MediaFacts]:
@@ -146,6 +149,7 @@ class MediaLibrary:
         facts = await asyncio.to_thread(probe, staged.path, sniffed,
                                         max_pixels=self.settings.max_image_pixels,
                                         max_model_triangles=self.settings.max_model_triangles)
+        _check_duration(facts, self.settings.video.max_seconds)
         await asyncio.to_thread(refuse_polyglot, staged.path, sniffed)
         return sniffed, facts
 
@@ -269,6 +273,7 @@ class MediaLibrary:
             await self.publisher.publish([entry], assets=[updated])
         await self._delete_unused_blobs([r.sha256 for r in current.renditions + current.previews])
         self.schedule_renditions(asset_id)
+        await self._announce_video(updated)
         return await self.changed(updated)
 
     async def delete_asset(self, asset_id: str) -> None:
@@ -383,21 +388,41 @@ class MediaLibrary:
         rendered = await self._render(asset, missing)
         made = [await self._store_rendition(self.presets[name], image)
                 for name, image in rendered.items()]
-        async with self.locks.hold(asset_id):
-            current = await self.get_required(asset_id)
-            if current.sha256 != asset.sha256:  # replaced meanwhile: these belong to nobody
+        return await self.record_renditions(asset, made)
+
+    async def record_renditions(self, asset: Asset, made: Sequence[Rendition]) -> Asset:
+        """Put renditions made from `asset`'s file in place of the same presets' ones, in one
+        step. If the file was replaced or the asset deleted meanwhile they belong to nobody:
+        their blobs go, so nothing points to a missing blob and no blob is left unused; so do the
+        replaced renditions' blobs that nothing else uses."""
+        async with self.locks.hold(asset.id):
+            current = await self.get_required(asset.id)
+            if current.sha256 != asset.sha256:
                 await self._delete_unused_blobs([r.sha256 for r in made])
                 return current
             fresh = {r.preset for r in made}
-            renditions = [r for r in current.renditions if r.preset not in fresh] + made
-            entry = await self.publisher.record(ASSET, asset_id)
-            updated = await self.assets.update(asset_id, {
+            replaced = [r.sha256 for r in current.renditions if r.preset in fresh]
+            renditions = [r for r in current.renditions if r.preset not in fresh] + list(made)
+            entry = await self.publisher.record(ASSET, asset.id)
+            updated = await self.assets.update(asset.id, {
                 "renditions": [r.model_dump(mode="python") for r in renditions]})
             if updated is None:
                 await self.publisher.discard([entry])
-                raise NotFound(f"no asset with id {asset_id!r}", id=asset_id)
+                await self._delete_unused_blobs([r.sha256 for r in made])
+                raise NotFound(f"no asset with id {asset.id!r}", id=asset.id)
             await self.publisher.publish([entry], assets=[updated])
+        await self._delete_unused_blobs(replaced)
         return await self.changed(updated)
+
+    async def _announce_video(self, asset: Asset) -> None:
+        """Queue a new video file's transcoding; the upload itself has succeeded either way."""
+        if asset.kind is not AssetKind.VIDEO or self.after_new_video is None:
+            return
+        try:
+            await self.after_new_video(asset.id)
+        except Exception:
+            logger.exception("queueing the transcoding of video %s failed; start it with "
+                             "startTranscodeJob", asset.id)
 
     async def rerender(self, asset_id: str) -> Asset:
         """Make every rendition anew (after presets changed); old files nothing uses go."""
@@ -459,9 +484,13 @@ class MediaLibrary:
                          byte_size=len(image.data), sha256=sha256, preset_digest=preset.digest)
 
     async def rendition(self, asset_id: str, preset: str) -> Rendition:
-        if preset not in self.presets:
-            raise NotFound(f"no rendition preset {preset!r}; see renditionPresets",
-                           preset=preset)
+        if preset not in self.presets:  # a video preset's rendition, once a worker made it
+            asset = await self.get_required(asset_id)
+            made = next((r for r in asset.renditions if r.preset == preset), None)
+            if made is not None:
+                return made
+            raise NotFound(f"asset {asset_id} has no {preset!r} rendition (yet); see "
+                           "renditionPresets and videoRenditionPresets", preset=preset)
         asset = await self.ensure_renditions(asset_id, [preset])
         found = next((r for r in asset.renditions if r.preset == preset), None)
         if found is None:
@@ -499,6 +528,14 @@ class MediaLibrary:
 
     async def get_asset(self, asset_id: str) -> Asset | None:
         return (await self.catalog.assets_by_id([asset_id])).get(asset_id)
+
+
+def _check_duration(facts: MediaFacts, max_seconds: float) -> None:
+    if facts.duration_seconds is not None and facts.duration_seconds > max_seconds:
+        raise PayloadTooLarge(
+            f"the video is {facts.duration_seconds:.0f} seconds long; at most {max_seconds:.0f} "
+            "seconds are accepted: shorten it and upload it again", field="file",
+            duration_seconds=facts.duration_seconds, max_seconds=max_seconds)
 
 
 def _check_extension(filename: str, sniffed: SniffedType) -> None:

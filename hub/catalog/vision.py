@@ -7,16 +7,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from hub.catalog.clock import now_millis
 from hub.catalog.library import MediaLibrary
 from hub.catalog.publisher import ASSET
 from hub.errors import BadUserInput, NotFound, Unavailable
-from hub.media.poster import write_poster
-from hub.models.asset import Asset, AssetKind, Tag, TagSource
+from hub.media.keyframes import read_keyframes
+from hub.models.asset import EMBEDDED_KINDS, Asset, AssetKind, Keyframe, Tag, TagSource
 from hub.vision.base import EmbeddingModel, ModelWeightsMissing, open_image_for_embedding
 from hub.vision.cache import ModelCache
 from hub.vision.identity import model_id_for
@@ -25,7 +27,24 @@ from hub.vision.settings import VisionSettings
 
 logger = logging.getLogger(__name__)
 
-EMBEDDED_KINDS = {AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.MODEL_3D}
+@dataclass(frozen=True)
+class AssetEmbedding:
+    """What the model made of one asset: its vector and, for a video, each keyframe's."""
+
+    vector: list[float]
+    keyframes: tuple[Keyframe, ...] = ()
+
+    def changes(self, model_id: str) -> dict[str, object]:
+        """The asset fields that store it."""
+        return {"embedding": self.vector, "embedding_model": model_id,
+                "keyframes": [keyframe.model_dump() for keyframe in self.keyframes]}
+
+
+def mean_direction(vectors: Sequence[Sequence[float]]) -> list[float]:
+    """The unit vector along the vectors' mean: what a set of frames shows overall."""
+    mean = np.asarray(vectors, dtype=np.float64).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return [float(value) for value in (mean / norm if norm > 0 else mean)]
 
 
 class VisionModels:
@@ -77,6 +96,12 @@ class VisionModels:
 
         return await asyncio.to_thread(run)
 
+    async def embed_pictures(self, images: Sequence[Image.Image]) -> list[list[float]]:
+        """Vectors of decoded pictures (video frames), as one model call."""
+        model = await self.model()
+        vectors = await asyncio.to_thread(model.embed_images, images)
+        return [[float(value) for value in row] for row in vectors]
+
     async def embed_text(self, text: str) -> list[float]:
         model = await self.model()
         vector = await asyncio.to_thread(model.embed_texts, [text])
@@ -98,9 +123,8 @@ class AssetVision:
             raise BadUserInput(f"{asset.kind.value} assets have no image to embed", id=asset_id)
         if asset.embedding is not None and asset.embedding_model == self.models.model_id:
             return asset
-        vector = await self._vector_of(asset)
-        return await self._save(asset_id, asset.sha256, {
-            "embedding": vector, "embedding_model": self.models.model_id})
+        embedded = await self._embedding_of(asset)
+        return await self._save(asset_id, asset.sha256, embedded.changes(self.models.model_id))
 
     async def embed_in_background(self, asset_id: str) -> None:
         """After an upload: a missing model or a failure only leaves the asset without a vector
@@ -144,11 +168,13 @@ class AssetVision:
                                         if a.embedding is None or a.embedding_model != model_id])
         vectors: dict[str, list[float]] = {}
         for asset in assets:
-            vector = fresh.get(asset.id, asset.embedding)
-            if isinstance(vector, BaseException):
-                outcomes[asset.id] = vector
-            elif vector is not None:
-                vectors[asset.id] = vector
+            embedded = fresh.get(asset.id)
+            if isinstance(embedded, BaseException):
+                outcomes[asset.id] = embedded
+            elif embedded is not None:
+                vectors[asset.id] = embedded.vector
+            elif asset.embedding is not None:
+                vectors[asset.id] = asset.embedding
         to_label = [a for a in assets if a.id in vectors
                     and not (only_untagged and any(tag.accepted for tag in a.tags))]
         suggestions: dict[str, list[Suggestion]] = {}
@@ -188,7 +214,7 @@ class AssetVision:
     async def _write(
         self,
         asset: Asset,
-        vector: list[float] | BaseException | None,
+        embedded: AssetEmbedding | BaseException | None,
         suggestions: list[Suggestion] | None,
     ) -> Asset | None:
         """Store a new vector and fresh suggestions in one update, unless the file was replaced
@@ -199,8 +225,8 @@ class AssetVision:
             if current.sha256 != asset.sha256:
                 return None
             changes: dict[str, object] = {}
-            if isinstance(vector, list):
-                changes |= {"embedding": vector, "embedding_model": self.models.model_id}
+            if isinstance(embedded, AssetEmbedding):
+                changes |= embedded.changes(self.models.model_id)
             if suggestions is not None:
                 kept = [t for t in current.tags if t.source is TagSource.MANUAL or t.accepted]
                 known = {tag.label.casefold() for tag in kept}
@@ -232,10 +258,10 @@ class AssetVision:
 
     async def _vectors_of(
         self, assets: Sequence[Asset]
-    ) -> dict[str, list[float] | BaseException]:
-        """Vectors of many assets: images as one batch, videos from a poster frame each."""
+    ) -> dict[str, AssetEmbedding | BaseException]:
+        """Embeddings of many assets: images as one batch, each video's keyframes as one."""
         images = [a for a in assets if a.kind is AssetKind.IMAGE]
-        vectors: dict[str, list[float] | BaseException] = {}
+        vectors: dict[str, AssetEmbedding | BaseException] = {}
         if images:
             async with contextlib.AsyncExitStack() as files:
                 paths = [await files.enter_async_context(
@@ -247,33 +273,35 @@ class AssetVision:
                     raise
                 except Exception as error:  # the model failed: every image of the batch too
                     found = [error] * len(images)
-            vectors = {a.id: vector for a, vector in zip(images, found, strict=True)}
+            vectors = {a.id: vector if isinstance(vector, BaseException) else AssetEmbedding(vector)
+                       for a, vector in zip(images, found, strict=True)}
         for asset in assets:
             if asset.kind is not AssetKind.IMAGE:
                 try:
-                    vectors[asset.id] = await self._vector_of(asset)
+                    vectors[asset.id] = await self._embedding_of(asset)
                 except Unavailable:
                     raise
                 except Exception as error:
                     vectors[asset.id] = error
         return vectors
 
-    async def _vector_of(self, asset: Asset) -> list[float]:
+    async def _embedding_of(self, asset: Asset) -> AssetEmbedding:
         storage = self.library.storage
         if asset.kind is AssetKind.MODEL_3D:  # seen as its first preview, like a photo
             if not asset.previews:
                 raise BadUserInput("the 3D model has no preview to embed yet", id=asset.id)
             async with storage.local_copy(asset.previews[0].sha256) as preview:
-                return await self.models.embed_image(preview)
+                return AssetEmbedding(await self.models.embed_image(preview))
         async with storage.local_copy(asset.sha256) as source:
             if asset.kind is AssetKind.IMAGE:
-                return await self.models.embed_image(source)
-            poster = storage.temporary_path(".png")
-            try:
-                await asyncio.to_thread(write_poster, source, poster)
-                return await self.models.embed_image(poster)
-            finally:
-                poster.unlink(missing_ok=True)
+                return AssetEmbedding(await self.models.embed_image(source))
+            frames = await asyncio.to_thread(read_keyframes, source,
+                                             self.models.settings.video_keyframes)
+        vectors = await self.models.embed_pictures([frame.image for frame in frames])
+        return AssetEmbedding(
+            vector=mean_direction(vectors),
+            keyframes=tuple(Keyframe(at_seconds=frame.at_seconds, embedding=vector)
+                            for frame, vector in zip(frames, vectors, strict=True)))
 
     async def _save(self, asset_id: str, sha256: str, changes: dict[str, object]) -> Asset:
         library = self.library

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from enum import StrEnum
 
 from hub.catalog.library import MediaLibrary
@@ -130,6 +131,8 @@ def reciprocal_rank_fusion(rankings: list[list[ScoredAsset]]) -> list[ScoredAsse
     for ranking in rankings:
         for rank, hit in enumerate(ranking, start=1):
             scores[hit.asset.id] = scores.get(hit.asset.id, 0.0) + 1 / (RRF_K + rank)
-            hits.setdefault(hit.asset.id, hit)
+            kept = hits.setdefault(hit.asset.id, hit)
+            if kept.at_seconds is None and hit.at_seconds is not None:  # the matching frame
+                hits[hit.asset.id] = replace(kept, at_seconds=hit.at_seconds)
     ordered = sorted(scores, key=lambda asset_id: -scores[asset_id])
-    return [ScoredAsset(hits[i].asset, scores[i], hits[i].perceptual_hash) for i in ordered]
+    return [replace(hits[i], score=scores[i]) for i in ordered]

@@ -163,6 +163,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             catalog=services.catalog,
             catalog_loaders=CatalogLoaders(services.catalog),
             library=services.library,
+            videos=services.videos,
             jobs=services.jobs,
             vision=services.vision,
             visual_search=services.visual_search,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ def knn_candidates(k: int) -> int:
 
 
 # Vectors are only needed by similarity search, which asks for them itself.
-HEAVY_FIELDS = ["embedding"]
+HEAVY_FIELDS = ["embedding", "keyframes.embedding"]
 
 
 class AssetOrderField(StrEnum):
@@ -62,12 +63,20 @@ class ScoredAsset:
     asset: Asset
     score: float
     perceptual_hash: str | None
+    at_seconds: float | None = None  # a video found by one of its keyframes: that frame's time
 
 
 def _scored(hit: dict[str, Any]) -> ScoredAsset:
     source = hit["_source"]
     return ScoredAsset(asset_from_document(source), float(hit["_score"] or 0.0),
-                       source.get("perceptual_hash"))
+                       source.get("perceptual_hash"), _keyframe_time(hit))
+
+
+def _keyframe_time(hit: dict[str, Any]) -> float | None:
+    frames = hit.get("inner_hits", {}).get("keyframes", {}).get("hits", {}).get("hits", [])
+    if not frames:
+        return None
+    return frames[0]["fields"]["keyframes"][0]["at_seconds"][0]
 
 
 class AssetSearch:
@@ -108,17 +117,31 @@ class AssetSearch:
         query: AssetQuery,
         exclude: Sequence[str] = (),
     ) -> list[ScoredAsset]:
-        """The k assets whose vectors are closest (cosine) among those the filter selects."""
+        """The k assets whose vectors are closest (cosine) among those the filter selects.
+
+        Two kNN searches in one request, each asset found by exactly one: assets with
+        keyframes (videos) by their closest frame, all others by their one vector. Both score
+        cosine the same way, so Elasticsearch's sum merges them into one ranking."""
         if k < 1:  # a page of none (first: 0); Elasticsearch refuses a kNN search for k = 0
             return []
         filters = self._query(query)  # in a kNN filter, text narrows the candidates, unscored
         if exclude:
             filters["bool"]["must_not"].append({"ids": {"values": list(exclude)}})
+        whole = copy.deepcopy(filters)
+        whole["bool"]["must_not"].append({"term": {"has_keyframes": True}})
+        framed = copy.deepcopy(filters)
+        framed["bool"]["filter"].append({"term": {"has_keyframes": True}})
         async with elasticsearch_errors("searching similar assets"):
             response = await self.es.search(
                 index=self.names.assets,
-                knn={"field": "embedding", "query_vector": vector, "k": k,
-                     "num_candidates": knn_candidates(k), "filter": filters},
+                knn=[
+                    {"field": "embedding", "query_vector": vector, "k": k,
+                     "num_candidates": knn_candidates(k), "filter": whole},
+                    {"field": "keyframes.embedding", "query_vector": vector, "k": k,
+                     "num_candidates": knn_candidates(k), "filter": framed,
+                     "inner_hits": {"size": 1, "_source": False,
+                                    "fields": ["keyframes.at_seconds"]}},
+                ],
                 size=k, source_excludes=HEAVY_FIELDS
             )
         return [_scored(hit) for hit in response["hits"]["hits"]]

@@ -35,6 +35,7 @@ def asset_document(
     document = asset.model_dump(mode="json")
     if asset.embedding_model != embedding_model:
         document["embedding"] = None
+        document["keyframes"] = []
     document["perceptual_hash"] = asset.facts.perceptual_hash
     document["facts"] = {k: v for k, v in document["facts"].items() if v is not None}
     links = [(product, link) for product in linked_products for link in product.assets
@@ -43,6 +44,7 @@ def asset_document(
     document.update(
         tag_labels=labels,
         untagged=not labels,
+        has_keyframes=bool(document["keyframes"]),
         rendition_presets=[rendition.preset for rendition in asset.renditions],
         skus=sorted({product.sku for product, _ in links}),
         roles=sorted({link.role.value for _, link in links}),
@@ -56,8 +58,8 @@ def asset_document(
     return document
 
 
-_ASSET_INDEX_ONLY = {"tag_labels", "untagged", "rendition_presets", "skus", "roles", "search",
-                     "perceptual_hash"}
+_ASSET_INDEX_ONLY = {"tag_labels", "untagged", "has_keyframes", "rendition_presets", "skus",
+                     "roles", "search", "perceptual_hash"}
 
 
 def asset_from_document(source: dict[str, Any]) -> Asset:

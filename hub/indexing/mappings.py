@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PRODUCTS_MAPPING_VERSION = 2  # 2: revision, asset links
-ASSETS_MAPPING_VERSION = 4  # 2: focal point; 3: exact SKUs; 4: 3D previews
+ASSETS_MAPPING_VERSION = 5  # 2: focal point; 3: exact SKUs; 4: 3D previews; 5: keyframes
 
 _KEYWORD_CI = {"type": "keyword", "normalizer": "folded"}
 
@@ -53,10 +53,18 @@ def assets_mapping(model_id: str, dimension: int) -> dict[str, Any]:
     """The asset mapping for one embedding model: its vectors, and its id in `_meta` so that
     switching models rebuilds the index instead of mixing vectors of two models."""
     mapping = {**ASSETS_MAPPING, "_meta": {**ASSETS_MAPPING["_meta"], "embedding_model": model_id}}
-    mapping["properties"] = {**ASSETS_MAPPING["properties"], "embedding": {
-        "type": "dense_vector", "dims": dimension, "index": True, "similarity": "cosine",
-        "index_options": {"type": "hnsw"},
-    }}
+    vector = {"type": "dense_vector", "dims": dimension, "index": True, "similarity": "cosine",
+              "index_options": {"type": "hnsw"}}
+    mapping["properties"] = {
+        **ASSETS_MAPPING["properties"],
+        "embedding": vector,
+        # A video's frames, each its own vector: a kNN search over them scores the video by its
+        # closest frame.
+        "keyframes": {"type": "nested", "properties": {
+            "at_seconds": {"type": "float", "index": False},
+            "embedding": vector,
+        }},
+    }
     return mapping
 
 
@@ -96,6 +104,7 @@ ASSETS_MAPPING: dict[str, Any] = {
         # Filters and facets.
         "tag_labels": _KEYWORD_CI,
         "untagged": {"type": "boolean"},
+        "has_keyframes": {"type": "boolean"},
         "rendition_presets": {"type": "keyword"},
         "skus": {"type": "keyword"},  # exact, as PIMs spell them (facets show them as they are)
         "roles": {"type": "keyword"},

@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bson import ObjectId
 
 from hub.catalog.clock import now_millis
 from hub.catalog.service import CatalogService
+from hub.catalog.video_renditions import VideoRenditions, transcode_item
 from hub.errors import BadUserInput, NotFound
 from hub.indexing.asset_search import AssetQuery
 from hub.jobs.store import JobStore
-from hub.models.asset import AssetKind
+from hub.models.asset import EMBEDDED_KINDS, AssetKind
 from hub.models.job import ACTIVE_STATES, Job, JobKind, JobProgress, JobState
 
 PAGE = 500
 
 
 class JobService:
-    def __init__(self, *, store: JobStore, catalog: CatalogService, batch_size: int) -> None:
+    def __init__(
+        self, *, store: JobStore, catalog: CatalogService, batch_size: int,
+        videos: VideoRenditions | None = None,
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.batch_size = batch_size
+        self.videos = videos
 
     async def start_auto_tag(self, query: AssetQuery, *, only_untagged: bool) -> Job:
-        """Label every image the filter selects (only those without accepted tags, by default)."""
-        query = AssetQuery(**{**query.__dict__, "kinds": [AssetKind.IMAGE],
+        """Label every image, video and 3D model the filter selects (only those without
+        accepted tags, by default)."""
+        kinds = [k for k in query.kinds or EMBEDDED_KINDS if k in EMBEDDED_KINDS]
+        query = AssetQuery(**{**query.__dict__, "kinds": kinds,
                               "untagged": True if only_untagged else query.untagged})
-        ids = await self._asset_ids(query)
+        ids = await self._asset_ids(query) if kinds else []
         return await self._create(JobKind.AUTO_TAG, ids, {"only_untagged": only_untagged})
 
     async def start_rerender(self, query: AssetQuery) -> Job:
@@ -35,6 +44,27 @@ class JobService:
         kinds = [k for k in query.kinds or rendered if k in rendered]
         ids = await self._asset_ids(AssetQuery(**{**query.__dict__, "kinds": kinds}))
         return await self._create(JobKind.RERENDER, ids, {})
+
+    async def start_transcode(
+        self, query: AssetQuery, presets: Sequence[str] | None = None
+    ) -> Job:
+        """Make the selected videos' video renditions (all presets, or the named ones) anew:
+        one item per video and preset."""
+        if self.videos is None:
+            raise BadUserInput("this process does not make video renditions")
+        names = self.videos.preset_names(presets)
+        ids = await self._asset_ids(AssetQuery(**{**query.__dict__, "kinds": [AssetKind.VIDEO]}))
+        return await self._transcode(ids, names)
+
+    async def queue_transcode(self, asset_id: str) -> Job | None:
+        """A new video file's transcode job (None when there are no video presets)."""
+        if self.videos is None or not self.videos.presets:
+            return None
+        return await self._transcode([asset_id], self.videos.preset_names())
+
+    async def _transcode(self, asset_ids: list[str], presets: list[str]) -> Job:
+        items = [transcode_item(asset_id, name) for asset_id in asset_ids for name in presets]
+        return await self._create(JobKind.TRANSCODE, items, {"presets": presets})
 
     async def start_reindex(self) -> Job:
         """Rebuild every search index from MongoDB: one item per index."""

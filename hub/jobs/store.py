@@ -186,17 +186,25 @@ class JobStore:
                            rate_per_second=rate, eta_seconds=eta)
 
     async def finish(self, job: Job, state: JobState, error: str | None = None) -> Job | None:
-        """Record the outcome in the job itself, then drop its batches, claims and markers."""
+        """Record the outcome in the job itself, then drop its batches, claims and markers.
+
+        Only while the job is still active: two workers that both see its last batch done both
+        end it, and the second may count the batches after the first dropped them (zero)."""
         progress = await self.progress(job)
         result = {"processed": progress.processed, "failed": progress.failed,
                   "repeated": progress.repeated,
                   "errors": [e.model_dump() for e in progress.errors]}
-        finished = await self.update(job.id, {
-            "state": state.value, "finished_at": now_millis(), "error": error,
-            "options": {**job.options, "result": result}})
+        async with mongo_errors("finishing a job"):
+            document = await self.jobs.find_one_and_update(
+                {"_id": job.id, "state": {"$in": [active.value for active in ACTIVE_STATES]}},
+                {"$set": {"state": state.value, "finished_at": now_millis(), "error": error,
+                          "options": {**job.options, "result": result}}},
+                return_document=True)
+        if document is None:  # ended already (or gone)
+            return await self.get(job.id)
+        finished = Job.from_mongo(document)
         async with mongo_errors("cleaning up a job"):
             for collection in (self.batches, self.claims, self.items, self.starts):
                 await collection.delete_many({"job_id": job.id})
-        if finished is not None:
-            await self.events.emit(WebhookEvent.JOB_FINISHED, job_payload(finished))
+        await self.events.emit(WebhookEvent.JOB_FINISHED, job_payload(finished))
         return finished

@@ -54,7 +54,7 @@ _PRESET_KEYS = frozenset(
         "description",
     }
 )
-_PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _COLOUR = re.compile(r"#([0-9a-f]{6})([0-9a-f]{2})?")
 # Decode at least this many times larger than the largest output, as Image.thumbnail does, so
 # the final LANCZOS pass has real pixels to filter rather than DCT-scaled ones at 1:1.
@@ -109,9 +109,10 @@ def load_presets(path: Path | None = None) -> dict[str, Preset]:
     path = path or DEFAULT_PRESETS_PATH
     with path.open("rb") as file:
         document = tomllib.load(file)
-    unknown = sorted(set(document) - {"presets"})
+    unknown = sorted(set(document) - {"presets", "video_presets"})
     if unknown:
-        raise ValueError(f"{path.name}: unknown top-level key(s) {unknown}; expected [presets.*]")
+        raise ValueError(f"{path.name}: unknown top-level key(s) {unknown}; "
+                         "expected [presets.*] and [video_presets.*]")
     tables = document.get("presets")
     if not isinstance(tables, dict) or not tables:
         raise ValueError(f"{path.name}: no presets; expected [presets.<name>] tables")
@@ -119,7 +120,7 @@ def load_presets(path: Path | None = None) -> dict[str, Preset]:
 
 
 def _parse_preset(name: str, table: Any) -> Preset:
-    if not _PRESET_NAME.fullmatch(name):
+    if not PRESET_NAME.fullmatch(name):
         raise ValueError(f"preset {name!r}: name must be lower-case letters, digits, '-' or '_'")
     if not isinstance(table, dict):
         raise ValueError(f"preset {name!r}: must be a table of keys")

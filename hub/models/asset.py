@@ -17,6 +17,11 @@ class AssetKind(StrEnum):
     DOCUMENT = "DOCUMENT"
 
 
+# What the vision model sees of each: the image itself, a video's keyframes, or a 3D model's
+# first preview.
+EMBEDDED_KINDS = (AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.MODEL_3D)
+
+
 class TagSource(StrEnum):
     MANUAL = "MANUAL"
     AUTO = "AUTO"
@@ -98,6 +103,13 @@ class Rendition(BaseModel):
     triangle_count: int | None = None  # MODEL
 
 
+class Keyframe(BaseModel):
+    """A frame of a video and its vector: similarity search matches a still against each."""
+
+    at_seconds: float
+    embedding: list[float] | None = None  # None as read from the index (lists leave vectors out)
+
+
 class AssetVersion(BaseModel):
     """A replaced original, kept with the facts it had."""
 
@@ -126,6 +138,9 @@ class Asset(BaseModel):
     # The vision model's vector of this image (or video poster) and which model made it.
     embedding: list[float] | None = None
     embedding_model: str | None = None
+    # Videos: frames spread over the video, embedded by the same model (`embedding` is their
+    # mean, which labels the video as a whole).
+    keyframes: list[Keyframe] = Field(default_factory=list)
     # Products linking this asset; the links themselves (role, position) live on the products.
     product_ids: list[str] = Field(default_factory=list)
     version: int = 1

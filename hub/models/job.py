@@ -13,6 +13,7 @@ class JobKind(StrEnum):
     AUTO_TAG = "AUTO_TAG"
     RERENDER = "RERENDER"
     REINDEX = "REINDEX"
+    TRANSCODE = "TRANSCODE"  # items: "<asset id>:<video preset>"
 
 
 class JobState(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 
 class VisionSettings(BaseModel):
@@ -38,6 +38,9 @@ class VisionSettings(BaseModel):
     #: (bench/gpu_embedding.py). "none": float32.
     cuda_autocast: Literal["bfloat16", "float16", "none"] = "bfloat16"
     vocabulary: Path | None = None
+    #: Frames of each video embedded for search (spread evenly over its length): a still of
+    #: any of them finds the video.
+    video_keyframes: int = Field(default=8, ge=1, le=64)
 
     @field_validator("pretrained", "checkpoint", "cache_dir", "vocabulary", mode="before")
     @classmethod

@@ -54,7 +54,8 @@ class MediaAudit:
     unlinked: list[AuditedAsset]
     unlinked_count: int
     stale_renditions: list[StaleRendition] = strawberry.field(
-        description="Renditions made from an older preset definition: run startRerenderJob.")
+        description="Renditions made from an older preset definition: run startRerenderJob "
+        "(images) or startTranscodeJob (videos).")
     near_duplicates_complete: bool
 
 
@@ -65,7 +66,8 @@ class AuditQueries:
                       "Lists hold at most `limit` entries; the counts are complete.")
     async def media_audit(self, info: Info, limit: int = 100) -> MediaAudit:
         library = info.context.library
-        report = await run_audit(library.catalog.stores, library.presets)
+        report = await run_audit(library.catalog.stores, library.presets,
+                                 info.context.videos.presets)
 
         def assets(items: list[AuditedAssetModel]) -> list[AuditedAsset]:
             return [AuditedAsset.from_model(item) for item in items[:limit]]

@@ -20,6 +20,7 @@ from hub.auth.rate_limit import Expensive, RateLimiter
 from hub.auth.tokens import TokenStore
 from hub.catalog.library import MediaLibrary
 from hub.catalog.service import CatalogService
+from hub.catalog.video_renditions import VideoRenditions
 from hub.catalog.vision import AssetVision
 from hub.catalog.visual_search import VisualSearch
 from hub.config import Settings
@@ -39,6 +40,7 @@ class HubContext:
     catalog: CatalogService
     catalog_loaders: CatalogLoaders
     library: MediaLibrary
+    videos: VideoRenditions
     jobs: JobService
     vision: AssetVision
     visual_search: VisualSearch

@@ -57,6 +57,15 @@ class JobMutations:
         return await _job(info, await info.context.jobs.start_rerender(asset_query(filter)))
 
     @strawberry.mutation(permission_classes=[IsAdmin],
+                         description="Make the selected videos' video renditions anew: every "
+                         "video preset, or the named ones. One item per video and preset.")
+    async def start_transcode_job(
+        self, info: Info, filter: AssetFilter | None = None, presets: list[str] | None = None
+    ) -> Job:
+        job = await info.context.jobs.start_transcode(asset_query(filter), presets)
+        return await _job(info, job)
+
+    @strawberry.mutation(permission_classes=[IsAdmin],
                          description="Rebuild the search indexes from MongoDB (no downtime).")
     async def start_reindex_job(self, info: Info) -> Job:
         return await _job(info, await info.context.jobs.start_reindex())

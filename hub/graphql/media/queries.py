@@ -15,6 +15,7 @@ from hub.graphql.media.types import (
     AssetFilter,
     AssetOrder,
     RenditionPreset,
+    VideoRenditionPreset,
 )
 
 
@@ -51,3 +52,8 @@ class MediaQueries:
                       description="The renditions made for every image, by sales channel.")
     def rendition_presets(self, info: Info) -> list[RenditionPreset]:
         return [RenditionPreset.from_preset(p) for p in info.context.library.presets.values()]
+
+    @strawberry.field(permission_classes=[IsReader],
+                      description="The video renditions made for every video, by channel.")
+    def video_rendition_presets(self, info: Info) -> list[VideoRenditionPreset]:
+        return [VideoRenditionPreset.from_preset(p) for p in info.context.videos.presets.values()]

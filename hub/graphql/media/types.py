@@ -13,6 +13,7 @@ from hub.graphql.core.pagination import OrderDirection, PageInfo
 from hub.http.urls import MediaUrls
 from hub.indexing.asset_search import AssetOrderField
 from hub.media.renditions import Preset, Transform, srcset_widths
+from hub.media.video_presets import VideoPreset
 from hub.models.asset import Asset as AssetModel
 from hub.models.asset import AssetKind, RenditionKind, TagSource
 from hub.models.asset import Rendition as RenditionModel
@@ -87,6 +88,11 @@ class Rendition:
 
 
 @strawberry.type
+class VideoKeyframe:
+    at_seconds: float = strawberry.field(description="When the frame is shown.")
+
+
+@strawberry.type
 class RenditionPreset:
     name: str
     width: int
@@ -100,6 +106,31 @@ class RenditionPreset:
     def from_preset(cls, preset: Preset) -> RenditionPreset:
         return cls(name=preset.name, width=preset.width, height=preset.height, fit=preset.fit,
                    format=preset.format, quality=preset.quality, description=preset.description)
+
+
+@strawberry.type(description="A video rendition made for every video by a TRANSCODE job.")
+class VideoRenditionPreset:
+    name: str
+    width: int = strawberry.field(description="Box width; videos are never upscaled.")
+    height: int = strawberry.field(description="Box height; videos are never upscaled.")
+    fit: str = strawberry.field(description="contain, or cover (a centre crop to the box).")
+    container: str = strawberry.field(description="mp4 or webm.")
+    content_type: str
+    video_codec: str
+    audio_codec: str = strawberry.field(description="none: a silent rendition.")
+    crf: int = strawberry.field(description="Constant quality: lower is better and larger.")
+    audio_kbps: int
+    max_seconds: float | None = strawberry.field(
+        description="Only the first this many seconds; null: the whole video.")
+    description: str
+
+    @classmethod
+    def from_preset(cls, preset: VideoPreset) -> VideoRenditionPreset:
+        return cls(name=preset.name, width=preset.width, height=preset.height, fit=preset.fit,
+                   container=preset.container, content_type=preset.content_type,
+                   video_codec=preset.video_codec, audio_codec=preset.audio_codec,
+                   crf=preset.crf, audio_kbps=preset.audio_kbps, max_seconds=preset.max_seconds,
+                   description=preset.description)
 
 
 @strawberry.type
@@ -330,6 +361,11 @@ class Asset:
     @strawberry.field(description="The vision model whose vector this asset has, if any.")
     def embedding_model(self) -> str | None:
         return self.model.embedding_model
+
+    @strawberry.field(description="Videos: the frames embedded for visual search, spread over "
+                      "the video (empty until it is embedded, and for other kinds).")
+    def keyframes(self) -> list[VideoKeyframe]:
+        return [VideoKeyframe(at_seconds=frame.at_seconds) for frame in self.model.keyframes]
 
     @strawberry.field(description="Products this asset is linked to.")
     async def products(

@@ -15,10 +15,13 @@ strawberry.enum(SearchMode)
 class AssetHit:
     asset: Asset
     score: float = strawberry.field(description="Higher is closer; comparable within one list.")
+    at_seconds: float | None = strawberry.field(description=(
+        "A video found by likeness: when, in seconds, the frame that matched best is shown."))
 
     @classmethod
     def from_scored(cls, hit: ScoredAsset) -> AssetHit:
-        return cls(asset=Asset(model=hit.asset), score=round(hit.score, 6))
+        return cls(asset=Asset(model=hit.asset), score=round(hit.score, 6),
+                   at_seconds=hit.at_seconds)
 
 
 @strawberry.type
