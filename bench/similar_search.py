@@ -1,5 +1,7 @@
 """Similar-image search: kNN latency and recall@10 of the hub's asset index against exact
-brute-force search over the same vectors, in one run.
+brute-force search over the same vectors, in one run. The index has the hub's asset mapping and
+documents, and each query is the hub's own (`AssetSearch.nearest`, what `similarAssets` and
+`searchByImage` run: photos by their vector, videos by their closest keyframe).
 
 Vectors are synthetic but clustered like real embeddings (many images of few kinds of
 product); uniform random vectors would make any approximate index look worse than it is."""
@@ -10,19 +12,35 @@ import asyncio
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from elasticsearch import AsyncElasticsearch
 
+from hub.catalog.visual_search import likeness_depth
 from hub.config import Settings
-from hub.indexing.asset_search import knn_candidates
-from hub.indexing.mappings import INDEX_SETTINGS, assets_mapping
+from hub.indexing.asset_search import AssetQuery, AssetSearch
+from hub.indexing.documents import asset_document
+from hub.indexing.mappings import INDEX_SETTINGS, IndexNames, assets_mapping
+from hub.models.asset import Asset, AssetKind
 
 SIZES = {"tiny": 2_000, "full": 10_000, "large": 100_000}
 DIMENSION = 512
 QUERIES = 100
 K = 10
+
+
+MODEL_ID = "bench"
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def photo(n: int, vector: np.ndarray) -> Asset:
+    """An embedded JPEG asset as the hub stores it."""
+    return Asset(id=str(n), kind=AssetKind.IMAGE, filename=f"photo-{n}.jpg",
+                 content_type="image/jpeg", byte_size=1_000_000, sha256=f"{n:064x}",
+                 embedding=vector.tolist(), embedding_model=MODEL_ID,
+                 created_at=CREATED, updated_at=CREATED)
 
 
 def clustered_vectors(count: int, rng: np.random.Generator) -> np.ndarray:
@@ -35,19 +53,18 @@ def clustered_vectors(count: int, rng: np.random.Generator) -> np.ndarray:
 async def measure(es: AsyncElasticsearch, count: int) -> dict[str, Any]:
     rng = np.random.default_rng(7)
     vectors = clustered_vectors(count, rng)
-    index = f"hub-bench-knn-{uuid.uuid4().hex[:8]}"
-    mapping = assets_mapping("bench", DIMENSION)
+    names = IndexNames(f"hub-bench-knn-{uuid.uuid4().hex[:8]}")
+    index = names.assets
     await es.indices.create(index=index, settings=INDEX_SETTINGS,
-                            mappings={"properties": {"id": {"type": "keyword"},
-                                                     "embedding": mapping["properties"]
-                                                     ["embedding"]}})
+                            mappings=assets_mapping(MODEL_ID, DIMENSION))
+    search = AssetSearch(es, names)
     try:
         began = time.perf_counter()
         for start in range(0, count, 1000):
             operations: list[dict[str, Any]] = []
             for n in range(start, min(count, start + 1000)):
                 operations += [{"index": {"_index": index, "_id": str(n)}},
-                               {"id": str(n), "embedding": vectors[n].tolist()}]
+                               asset_document(photo(n, vectors[n]), [], MODEL_ID)]
             await es.bulk(operations=operations)
         await es.indices.refresh(index=index)
         await es.indices.forcemerge(index=index, max_num_segments=1)
@@ -60,12 +77,10 @@ async def measure(es: AsyncElasticsearch, count: int) -> dict[str, Any]:
             exact = np.argsort(-(vectors @ vector))[1:K + 1]
             exact_times.append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
-            response = await es.search(index=index, size=K + 1, source=False, knn={
-                "field": "embedding", "query_vector": vector.tolist(), "k": K + 1,
-                "num_candidates": knn_candidates(K + 1)})
+            hits = await search.nearest(vector.tolist(), k=likeness_depth(K),
+                                        query=AssetQuery(), exclude=[str(query)])
             latencies.append((time.perf_counter() - began) * 1000)
-            found = [int(hit["_id"]) for hit in response["hits"]["hits"] if
-                     int(hit["_id"]) != query][:K]
+            found = [int(hit.asset.id) for hit in hits[:K]]
             recalls.append(len(set(found) & set(exact.tolist())) / K)
     finally:
         await es.indices.delete(index=index)

@@ -46,6 +46,12 @@ def copies_first(hits: list[ScoredAsset], perceptual_hash: str | None) -> list[S
     return sorted(hits, key=key)
 
 
+def likeness_depth(first: int) -> int:
+    """How many nearest assets a likeness search fetches to answer `first`: more than asked,
+    so that copies (by perceptual hash) can be moved to the front from further down."""
+    return max(first * 3, 20)
+
+
 def cosine(score: float) -> float:
     """Elasticsearch reports cosine kNN scores as (1 + cosine) / 2."""
     return score * 2 - 1
@@ -68,7 +74,7 @@ class VisualSearch:
             embedded = await self.vision.embed_asset(asset_id)
             vector, perceptual_hash = embedded.embedding, embedded.facts.perceptual_hash
         assert vector is not None
-        hits = await self.search.nearest(vector, k=max(first * 3, 20), query=query,
+        hits = await self.search.nearest(vector, k=likeness_depth(first), query=query,
                                          exclude=[asset_id])
         return copies_first(hits, perceptual_hash)[:first]
 
@@ -101,7 +107,7 @@ class VisualSearch:
             vector = await self.models.embed_image(staged.path)
         finally:
             staged.delete()
-        hits = await self.search.nearest(vector, k=max(first * 3, 20), query=query)
+        hits = await self.search.nearest(vector, k=likeness_depth(first), query=query)
         return copies_first(hits, facts.perceptual_hash)[:first]
 
     async def find(
