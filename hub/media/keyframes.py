@@ -50,18 +50,29 @@ def _duration(container: av.container.InputContainer, stream: av.VideoStream) ->
     return float(container.duration or 0) / av.time_base
 
 
-def _frame_at(
-    container: av.container.InputContainer, stream: av.VideoStream, moment: float,
-    short_side: int,
-) -> VideoFrame | None:
+def first_frame_at(
+    container: av.container.InputContainer, stream: av.VideoStream, moment: float
+) -> av.VideoFrame | None:
+    """The first frame shown at or after `moment` seconds, reached by seeking to the keyframe
+    before it and decoding forward; None when the video ends first."""
     if moment > 0 and stream.time_base is not None:
         container.seek(int(moment / stream.time_base), stream=stream, backward=True)
     for frame in container.decode(stream):
         if frame.time is None or frame.time >= moment - 1e-6:
-            scale = min(1.0, short_side / max(1, min(frame.width, frame.height)))
-            image = frame.to_image(width=max(1, round(frame.width * scale)),
-                                   height=max(1, round(frame.height * scale)))
-            if frame.rotation:  # a phone held upright: stored sideways, shown turned
-                image = image.rotate(frame.rotation, expand=True)
-            return VideoFrame(at_seconds=round(frame.time or 0.0, 3), image=image.convert("RGB"))
+            return frame
     return None
+
+
+def _frame_at(
+    container: av.container.InputContainer, stream: av.VideoStream, moment: float,
+    short_side: int,
+) -> VideoFrame | None:
+    frame = first_frame_at(container, stream, moment)
+    if frame is None:
+        return None
+    scale = min(1.0, short_side / max(1, min(frame.width, frame.height)))
+    image = frame.to_image(width=max(1, round(frame.width * scale)),
+                           height=max(1, round(frame.height * scale)))
+    if frame.rotation:  # a phone held upright: stored sideways, shown turned
+        image = image.rotate(frame.rotation, expand=True)
+    return VideoFrame(at_seconds=round(frame.time or 0.0, 3), image=image.convert("RGB"))

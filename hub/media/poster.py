@@ -7,6 +7,7 @@ from pathlib import Path
 import av
 
 from hub.errors import BadUserInput
+from hub.media.keyframes import first_frame_at
 
 
 def write_poster(video: Path, target: Path, *, at_seconds: float = 1.0) -> None:
@@ -17,12 +18,10 @@ def write_poster(video: Path, target: Path, *, at_seconds: float = 1.0) -> None:
             stream = container.streams.video[0]
             duration = float(container.duration or 0) / av.time_base
             wanted = min(at_seconds, duration / 2) if duration else 0.0
-            if wanted > 0 and stream.time_base is not None:
-                container.seek(int(wanted / stream.time_base), stream=stream, backward=True)
-            for frame in container.decode(stream):
-                if frame.time is None or frame.time >= wanted - 1e-6:
-                    frame.to_image().save(target, "PNG")
-                    return
+            frame = first_frame_at(container, stream, wanted)
+            if frame is not None:
+                frame.to_image().save(target, "PNG")
+                return
     except (av.FFmpegError, IndexError) as error:
         raise BadUserInput(f"no frame could be read from the video: {error}",
                            reason="corrupt_video") from error
