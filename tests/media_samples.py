@@ -7,6 +7,7 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 
 import av
 import numpy as np
@@ -53,20 +54,31 @@ def transparent_png() -> bytes:
     return png(image)
 
 
-def mp4_video(frames: int = 10, size: int = 64, rate: int = 10) -> bytes:
+def silent_mp4(
+    pictures: Iterable[np.ndarray], *, size: tuple[int, int], rate: int, codec: str = "mpeg4",
+    options: dict[str, str] | None = None, bit_rate: int | None = None, title: str = "",
+) -> bytes:
+    """An MP4 of these RGB pictures (height x width x 3), one frame each, and no sound."""
     out = io.BytesIO()
     with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("mpeg4", rate=rate)
-        stream.width = stream.height = size
+        if title:
+            container.metadata["title"] = title
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
-        for n in range(frames):
-            frame = av.VideoFrame.from_ndarray(
-                np.full((size, size, 3), (n * 20) % 256, np.uint8), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        if bit_rate is not None:
+            stream.bit_rate = bit_rate
+        if options:
+            stream.options = options
+        for picture in pictures:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(stream.encode(None))
     return out.getvalue()
+
+
+def mp4_video(frames: int = 10, size: int = 64, rate: int = 10) -> bytes:
+    return silent_mp4((np.full((size, size, 3), (n * 20) % 256, np.uint8) for n in range(frames)),
+                      size=(size, size), rate=rate)
 
 
 def slideshow_mp4(
@@ -75,22 +87,11 @@ def slideshow_mp4(
 ) -> bytes:
     """A video that shows each named scikit-image photograph in turn, `seconds_each` seconds
     apiece; `marker` (stored as the title) makes distinct bytes."""
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        container.metadata["title"] = marker
-        stream = container.add_stream("mpeg4", rate=rate)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for name in scenes:
-            picture = np.asarray(Image.fromarray(getattr(photos, name)()).convert("RGB")
-                                 .resize(size))
-            for _ in range(round(seconds_each * rate)):
-                frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out.getvalue()
+    pictures = [np.asarray(Image.fromarray(getattr(photos, name)()).convert("RGB").resize(size))
+                for name in scenes]
+    frames_each = round(seconds_each * rate)
+    return silent_mp4((picture for picture in pictures for _ in range(frames_each)),
+                      size=size, rate=rate, title=marker)
 
 
 def glb_model() -> bytes:
@@ -208,16 +209,10 @@ def phone_video(seconds: float = 1, rate: int = 10) -> bytes:
     """What a phone held upright records: 320x180 pictures (left half white, right half black)
     in an MP4 whose track matrix says "turn 90 degrees clockwise to show", so players show
     180x320 with the white half on top."""
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as output:
-        stream = output.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
-        pixels = np.zeros((180, 320, 3), np.uint8)
-        pixels[:, :160] = 255
-        for _ in range(int(seconds * rate)):
-            output.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
-        output.mux(stream.encode(None))
-    data = bytearray(out.getvalue())
+    pixels = np.zeros((180, 320, 3), np.uint8)
+    pixels[:, :160] = 255
+    data = bytearray(silent_mp4((pixels for _ in range(int(seconds * rate))), size=(320, 180),
+                                rate=rate, codec="libx264"))
     # tkhd: type, then version+flags, 2 times, track id, reserved, duration, 8 reserved, layer,
     # group, volume, reserved (40 bytes), then the 3x3 display matrix in 16.16 / 2.30 fixed point.
     matrix = data.find(b"tkhd") + 4 + 40

@@ -59,6 +59,14 @@ def wait_for_job(hub: LiveHub, job_id: str, *states: str, timeout: float = 120) 
         time.sleep(0.2)
 
 
+def wait_for_processed(hub: LiveHub, job_id: str, count: int, timeout: float = 60) -> None:
+    """Until the workers have processed `count` items of the job."""
+    deadline = time.monotonic() + timeout
+    while hub.ok(JOB, {"id": job_id})["job"]["processed"] < count:
+        assert time.monotonic() < deadline, "no worker made progress"
+        time.sleep(0.05)
+
+
 def photos(
     hub: LiveHub, marker: str, count: int, size: tuple[int, int] = (1200, 800)
 ) -> list[str]:
@@ -98,10 +106,7 @@ def test_a_killed_worker_s_batch_is_finished_by_another_worker(
     assert job["total"] == 20
 
     with worker(hub_settings) as doomed:
-        deadline = time.monotonic() + 60
-        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 3:
-            assert time.monotonic() < deadline, "the first worker made no progress"
-            time.sleep(0.05)
+        wait_for_processed(hub, job["id"], 3)
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=10)
     midway = hub.ok(JOB, {"id": job["id"]})["job"]
@@ -142,10 +147,7 @@ def test_two_workers_finish_a_job_when_one_is_killed_mid_item_and_count_the_repe
     in_flight_limit = hub_settings.jobs.concurrency
 
     with worker(hub_settings) as doomed, worker(hub_settings):
-        deadline = time.monotonic() + 90
-        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 4:
-            assert time.monotonic() < deadline, "the workers made no progress"
-            time.sleep(0.05)
+        wait_for_processed(hub, job["id"], 4, timeout=90)
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=10)
         midway = hub.ok(JOB, {"id": job["id"]})["job"]
@@ -198,10 +200,7 @@ def test_cancelling_a_running_job_stops_it_between_items(
     job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
 
     with worker(hub_settings):
-        deadline = time.monotonic() + 60
-        while hub.ok(JOB, {"id": job["id"]})["job"]["processed"] < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for_processed(hub, job["id"], 1)
         requested = hub.ok(CANCEL, {"id": job["id"]})["cancelJob"]
         done = wait_for_job(hub, job["id"], "CANCELLED", "SUCCEEDED")
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import httpx
 import numpy as np
 import obstore
@@ -140,22 +139,10 @@ def unique_photo() -> bytes:
 
 def noisy_mp4(frames: int = 24, size: int = 640) -> bytes:
     """About 11 MB: random frames at the finest quantiser barely compress."""
-    out = io.BytesIO()
     rng = np.random.default_rng(7)
-    with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("mpeg4", rate=10)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.bit_rate = 200_000_000
-        stream.options = {"qscale": "1"}
-        for _ in range(frames):
-            frame = av.VideoFrame.from_ndarray(
-                rng.integers(0, 256, (size, size, 3), dtype=np.uint8), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out.getvalue()
+    return samples.silent_mp4(
+        (rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(frames)),
+        size=(size, size), rate=10, options={"qscale": "1"}, bit_rate=200_000_000)
 
 
 def test_photos_are_stored_rendered_and_delivered_from_the_bucket(
