@@ -29,7 +29,7 @@ def read_keyframes(video: Path, count: int, *, short_side: int = 336) -> list[Vi
         with av.open(str(video)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            duration = _duration(container, stream)
+            duration = video_duration(container, stream)
             moments = [duration * (n + 0.5) / count for n in range(count)] if duration else [0.0]
             frames: list[VideoFrame] = []
             for moment in moments:
@@ -44,10 +44,15 @@ def read_keyframes(video: Path, count: int, *, short_side: int = 336) -> list[Vi
     return frames
 
 
-def _duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+def video_duration(
+    container: av.container.InputContainer, stream: av.VideoStream
+) -> float | None:
+    """Seconds, as the video track says, else as the container says; None when neither does."""
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
-    return float(container.duration or 0) / av.time_base
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
 
 
 def first_frame_at(

@@ -21,6 +21,7 @@ from pypdf.errors import PyPdfError
 
 from hub.errors import BadUserInput, PayloadTooLarge, UnsupportedMediaType
 from hub.media.heif import enable_heif
+from hub.media.keyframes import video_duration
 from hub.media.model3d import DEFAULT_MAX_TRIANGLES, probe_model
 from hub.media.sniff import GLB, SniffedType
 from hub.models.asset import AssetKind, MediaFacts
@@ -230,12 +231,7 @@ def _probe_video(path: Path, max_pixels: int) -> MediaFacts:
                 if first_frame.rotation % 180 == 90:  # a phone held upright
                     width, height = height, width
                 rate = stream.average_rate or stream.guessed_rate
-                if stream.duration is not None and stream.time_base is not None:
-                    duration: float | None = float(stream.duration * stream.time_base)
-                elif container.duration is not None:
-                    duration = container.duration / av.time_base
-                else:
-                    duration = None
+                duration = video_duration(container, stream)
                 return MediaFacts(
                     width=width,
                     height=height,
