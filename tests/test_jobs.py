@@ -146,12 +146,15 @@ def test_two_workers_finish_a_job_when_one_is_killed_mid_item_and_count_the_repe
     job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
     in_flight_limit = hub_settings.jobs.concurrency
 
-    with worker(hub_settings) as doomed, worker(hub_settings):
-        wait_for_processed(hub, job["id"], 4, timeout=90)
-        os.kill(doomed.pid, signal.SIGKILL)
-        doomed.wait(timeout=10)
-        midway = hub.ok(JOB, {"id": job["id"]})["job"]
-        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+    with worker(hub_settings) as doomed:
+        # The doomed worker holds batches and renders before the second one joins.
+        wait_for_processed(hub, job["id"], 1, timeout=90)
+        with worker(hub_settings):
+            wait_for_processed(hub, job["id"], 4, timeout=90)
+            os.kill(doomed.pid, signal.SIGKILL)
+            doomed.wait(timeout=10)
+            midway = hub.ok(JOB, {"id": job["id"]})["job"]
+            done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
 
     assert midway["state"] == "RUNNING" and midway["processed"] < 16
     assert (done["state"], done["total"], done["processed"], done["failed"]) == (
