@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from PIL import Image
+from pymongo import MongoClient
 from test_jobs import JOB_FIELDS, wait_for_job, worker
 
 from hub.config import Settings
@@ -121,6 +123,26 @@ def test_search_by_image_finds_the_original_and_stores_nothing(
     assert hub.ok(count)["assets"]["totalCount"] == before
     refused = hub.upload(BY_IMAGE, {}, samples.pdf_document(), "manual.pdf")
     assert refused.codes == ["UNSUPPORTED_MEDIA_TYPE"]
+
+
+def test_vectors_an_earlier_hub_stored_as_lists_still_work(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    """Vectors are kept as float32 bytes now; documents written before that hold lists of
+    numbers, and are read as they are (each is rewritten as bytes with its next vector)."""
+    marker = sku_prefix.lower()
+    ids = library(hub, marker)
+    with MongoClient(hub_settings.mongo_url) as client:
+        assets = client[hub_settings.mongo_database]["assets"]
+        stored = assets.find_one({"_id": ids["astronaut"]})
+        assert stored is not None and isinstance(stored["embedding"], bytes)
+        as_list = np.frombuffer(stored["embedding"], dtype="<f4").tolist()
+        assets.update_one({"_id": ids["astronaut"]}, {"$set": {"embedding": as_list}})
+
+    hits = hub.ok(SIMILAR, {"id": ids["astronaut"], "first": 4,
+                            "filter": {"text": marker}})["similarAssets"]
+
+    assert hits[0]["asset"]["id"] == ids["copy"]
 
 
 def test_text_search_by_keyword_meaning_or_both(hub: LiveHub, sku_prefix: str) -> None:

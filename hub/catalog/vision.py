@@ -18,7 +18,15 @@ from hub.catalog.library import MediaLibrary
 from hub.catalog.publisher import ASSET
 from hub.errors import BadUserInput, NotFound, Unavailable
 from hub.media.keyframes import read_keyframes
-from hub.models.asset import EMBEDDED_KINDS, Asset, AssetKind, Keyframe, Tag, TagSource
+from hub.models.asset import (
+    EMBEDDED_KINDS,
+    Asset,
+    AssetKind,
+    Keyframe,
+    Tag,
+    TagSource,
+    vector_fields,
+)
 from hub.vision.base import EmbeddingModel, ModelWeightsMissing, open_image_for_embedding
 from hub.vision.cache import ModelCache
 from hub.vision.identity import model_id_for
@@ -36,8 +44,7 @@ class AssetEmbedding:
 
     def changes(self, model_id: str) -> dict[str, object]:
         """The asset fields that store it."""
-        return {"embedding": self.vector, "embedding_model": model_id,
-                "keyframes": [keyframe.model_dump() for keyframe in self.keyframes]}
+        return vector_fields(self.vector, self.keyframes, model_id)
 
 
 def mean_direction(vectors: Sequence[Sequence[float]]) -> list[float]:
