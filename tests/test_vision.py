@@ -125,6 +125,33 @@ def test_search_by_image_finds_the_original_and_stores_nothing(
     assert refused.codes == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
+def test_a_replaced_file_is_found_by_its_new_picture_not_the_old_one(
+    hub: LiveHub, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    ids = library(hub, marker)
+    mine = {"filter": {"text": marker}}
+    replace = "mutation($id: ID!, $file: Upload!) { replaceAssetFile(id: $id, file: $file) { " \
+              "version embeddingModel } }"
+
+    replaced = hub.upload(replace, {"id": ids["rocket"]}, photo("camera", marker),
+                          f"{marker}-camera.jpg")
+    assert not replaced.errors, replaced.errors
+    assert replaced.data["replaceAssetFile"] == {"version": 2, "embeddingModel": None}
+    wait_for_embedding(hub, ids["rocket"])
+
+    def score_of_replaced(query_photo: str) -> tuple[float, list[str]]:
+        query = photo(query_photo, f"{marker}-query", (200, 200), quality=50)
+        hits = hub.upload(BY_IMAGE, mine, query, "query.jpg").data["searchByImage"]
+        found = [hit["asset"]["id"] for hit in hits]
+        return next(h["score"] for h in hits if h["asset"]["id"] == ids["rocket"]), found
+
+    by_new_picture, found = score_of_replaced("camera")
+    by_old_picture, _ = score_of_replaced("rocket")
+    assert found[0] == ids["rocket"]
+    assert by_new_picture > by_old_picture
+
+
 def test_vectors_an_earlier_hub_stored_as_lists_still_work(
     hub: LiveHub, hub_settings: Settings, sku_prefix: str
 ) -> None:

@@ -35,6 +35,7 @@ from hub.models.asset import (
     Rendition,
     Tag,
     TagSource,
+    vector_fields,
 )
 from hub.models.product import AssetRole
 from hub.webhooks.payloads import asset_payload
@@ -261,6 +262,9 @@ class MediaLibrary:
                     "facts": facts.model_dump(mode="python"),
                     "renditions": [],
                     "previews": [],
+                    # The old file's vector would find this one by the old picture; the new
+                    # one is embedded after its renditions, as an upload's is.
+                    **vector_fields(None, [], None),
                     "version": current.version + 1,
                     "updated_at": now_millis(),
                 }, extra={"$push": {"versions": old.model_dump(mode="python")}})
