@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ["renditions", "embedding", "auto_tag_job", "ingest", "similar_search", "product_page"]
+BENCHMARKS = ["renditions", "embedding", "auto_tag_job", "ingest", "similar_search", "product_page",
+              "store_lookups"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from hub.servers.base import LocalServer
+from hub.servers.lookup_indexes import LOOKUP_INDEXES_SQL
 from hub.servers.process import (
     ServerError,
     apt_install,
@@ -67,13 +68,19 @@ class PostgresServer(LocalServer):
             raise ServerError(message) from None
 
     def ensure_database(self) -> None:
-        """FerretDB's database; also on a server this checkout did not start."""
-        psql = [*as_user(USER), self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port),
-                "-U", USER, "-tA"]
-        exists = run([*psql, "-c",
-                      f"SELECT 1 FROM pg_database WHERE datname = '{FERRETDB_DATABASE}'"])
-        if exists.stdout.strip() != "1":
-            run([*psql, "-c", f"CREATE DATABASE {FERRETDB_DATABASE}"])
+        """FerretDB's database, with indexes its lookups can use (lookup_indexes.py); also on a
+        server this checkout did not start."""
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{FERRETDB_DATABASE}'",
+                           database="postgres")
+        if exists.strip() != "1":
+            self.psql(f"CREATE DATABASE {FERRETDB_DATABASE}", database="postgres")
+        self.psql(LOOKUP_INDEXES_SQL)
+
+    def psql(self, sql: str, *, database: str = FERRETDB_DATABASE) -> str:
+        """Run SQL as the superuser; returns the rows, unaligned, one per line."""
+        return run([*as_user(USER), self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port),
+                    "-U", USER, "-d", database, "-tA", "-v", "ON_ERROR_STOP=1",
+                    "-c", sql]).stdout
 
     def stop(self) -> None:
         if self.pid() is None:
