@@ -54,14 +54,23 @@ class AssetRepository:
         return Asset.from_mongo(document) if document else None
 
     async def update(
-        self, asset_id: str, changes: dict[str, Any], *, extra: dict[str, Any] | None = None
+        self,
+        asset_id: str,
+        changes: dict[str, Any],
+        *,
+        extra: dict[str, Any] | None = None,
+        revision: int | None = None,
     ) -> Asset | None:
-        """`$set` the changes (plus other operators in `extra`) and bump the revision."""
+        """`$set` the changes (plus other operators in `extra`) and bump the revision; with
+        `revision`, only if the asset is still at it. None when nothing was updated."""
         update: dict[str, Any] = {"$set": changes, "$inc": {"revision": 1}, **(extra or {})}
+        where: dict[str, Any] = {"_id": asset_id}
+        if revision is not None:
+            where["revision"] = revision
         async with mongo_errors("updating an asset"):
             try:
                 document = await self.collection.find_one_and_update(
-                    {"_id": asset_id}, update, return_document=ReturnDocument.AFTER
+                    where, update, return_document=ReturnDocument.AFTER
                 )
             except OperationFailure as error:
                 if not is_duplicate_key(error):

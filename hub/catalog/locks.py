@@ -15,18 +15,20 @@ lease is far longer than any of them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from hub.catalog.clock import now_millis
-from hub.catalog.errors import is_duplicate_key, mongo_errors
+from hub.catalog.errors import duplicate_key_indexes, is_duplicate_key, mongo_errors
 from hub.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -46,13 +48,24 @@ class EntityLocks:
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
-        async with self._in_process(key):
+        async with self.hold_many([key]):
+            yield
+
+    @asynccontextmanager
+    async def hold_many(self, keys: Iterable[str]) -> AsyncIterator[None]:
+        """Leases on many entities at once (bulk jobs write a chunk of assets together): one
+        insert takes every free lease, one bulk delete releases them. Keys are taken in sorted
+        order, so two holders of overlapping sets never wait on each other in a circle."""
+        ordered = sorted(set(keys))
+        async with contextlib.AsyncExitStack() as in_process:
+            for key in ordered:
+                await in_process.enter_async_context(self._in_process(key))
             token = uuid.uuid4().hex
-            await self._acquire(key, token)
+            held = await self._acquire_all(ordered, token)
             try:
                 yield
             finally:
-                await self._release(key, token)
+                await self._release(held, token)
 
     @asynccontextmanager
     async def _in_process(self, key: str) -> AsyncIterator[None]:
@@ -65,6 +78,32 @@ class EntityLocks:
             self._users[key] -= 1
             if not self._users[key]:  # forget idle locks so the table stays small
                 del self._users[key], self._local[key]
+
+    async def _acquire_all(self, keys: list[str], token: str) -> list[str]:
+        """Take the leases on `keys` (sorted); returns them once all are held. After the first
+        one held by another writer, those behind it are given back and taken one by one, in
+        order, so that this holder waits only while holding smaller keys than it waits for."""
+        now = now_millis()
+        async with mongo_errors("taking write leases"):
+            try:
+                await self.collection.insert_many(
+                    [{"_id": key, "token": token, "expires_at": now + self.lease}
+                     for key in keys], ordered=False)
+                return keys
+            except BulkWriteError as error:
+                taken = duplicate_key_indexes(error)
+        first = min(taken)
+        await self._release([key for index, key in enumerate(keys)
+                             if index > first and index not in taken], token)
+        held = keys[:first]
+        try:
+            for key in keys[first:]:
+                await self._acquire(key, token)
+                held.append(key)
+        except BaseException:
+            await self._release(held, token)
+            raise
+        return held
 
     async def _acquire(self, key: str, token: str) -> None:
         deadline = time.monotonic() + self.wait_seconds
@@ -87,10 +126,13 @@ class EntityLocks:
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
-    async def _release(self, key: str, token: str) -> None:
+    async def _release(self, keys: Sequence[str], token: str) -> None:
         """Never raises: the work is done; an unreleased lease only expires later."""
+        if not keys:
+            return
         try:
-            await self.collection.delete_one({"_id": key, "token": token})
+            await self.collection.bulk_write(
+                [DeleteOne({"_id": key, "token": token}) for key in keys], ordered=False)
         except PyMongoError:
-            logger.warning("could not release the write lease on %s; it expires in %s",
-                           key, self.lease)
+            logger.warning("could not release the write leases on %s; they expire in %s",
+                           ", ".join(keys), self.lease)

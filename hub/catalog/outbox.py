@@ -52,25 +52,29 @@ class Outbox:
         return entry
 
     async def record_many(self, kind: str, entity_ids: Sequence[str]) -> list[OutboxEntry]:
-        """record() for many entities in one round trip (bulk jobs write many at once)."""
+        """record() for many entities in one round trip (bulk jobs write many at once): one
+        insert of them all, which FerretDB makes a single PostgreSQL statement (upserts cost
+        a read and a write each); an entity that has an entry already gets it renewed (upserted,
+        in case the drainer cleared it meanwhile)."""
         now = datetime.now(UTC)
         entries = [OutboxEntry(kind, entity_id, str(ObjectId()), now) for entity_id in entity_ids]
         if not entries:
             return entries
 
         def fields(entry: OutboxEntry) -> dict[str, Any]:
-            return {"$set": {"kind": kind, "entity_id": entry.entity_id, "seq": entry.seq,
-                             "created_at": now}}
+            return {"kind": kind, "entity_id": entry.entity_id, "seq": entry.seq,
+                    "created_at": now}
 
         async with mongo_errors("recording changes"):
             try:
-                await self.collection.bulk_write(
-                    [UpdateOne({"_id": entry.key}, fields(entry), upsert=True)
-                     for entry in entries], ordered=False)
+                await self.collection.insert_many(
+                    [{"_id": entry.key, **fields(entry)} for entry in entries], ordered=False)
             except BulkWriteError as error:
-                for index in sorted(duplicate_key_indexes(error)):  # racing upserts: see record
-                    entry = entries[index]
-                    await self.collection.update_one({"_id": entry.key}, fields(entry))
+                pending = [entries[index] for index in sorted(duplicate_key_indexes(error))]
+                if pending:
+                    await self.collection.bulk_write(
+                        [UpdateOne({"_id": entry.key}, {"$set": fields(entry)}, upsert=True)
+                         for entry in pending], ordered=False)
         return entries
 
     async def pending(self, limit: int) -> list[OutboxEntry]:

@@ -194,9 +194,11 @@ class AssetVision:
         publisher = self.library.publisher
         # One outbox round trip for all; entries of assets left unwritten are discarded.
         entries = await publisher.record_many(ASSET, [asset.id for asset in writes])
-        results = await asyncio.gather(
-            *(self._write(asset, fresh.get(asset.id), suggestions.get(asset.id))
-              for asset in writes), return_exceptions=True)
+        # The chunk's leases are taken and given back together, two round trips for all.
+        async with self.library.locks.hold_many([asset.id for asset in writes]):
+            results = await asyncio.gather(
+                *(self._write(asset, fresh.get(asset.id), suggestions.get(asset.id))
+                  for asset in writes), return_exceptions=True)
         written, unwritten, updated, retagged = [], [], [], []
         for asset, entry, result in zip(writes, entries, results, strict=True):
             if isinstance(result, Unavailable):
@@ -224,30 +226,46 @@ class AssetVision:
         embedded: AssetEmbedding | BaseException | None,
         suggestions: list[Suggestion] | None,
     ) -> Asset | None:
-        """Store a new vector and fresh suggestions in one update, unless the file was replaced
-        meanwhile (both would be of the old file); None when there was nothing to write."""
-        library = self.library
-        async with library.locks.hold(asset.id):
-            current = await library.get_required(asset.id)
-            if current.sha256 != asset.sha256:
-                return None
-            changes: dict[str, object] = {}
-            if isinstance(embedded, AssetEmbedding):
-                changes |= embedded.changes(self.models.model_id)
-            if suggestions is not None:
-                kept = [t for t in current.tags if t.source is TagSource.MANUAL or t.accepted]
-                known = {tag.label.casefold() for tag in kept}
-                new = [Tag(label=s.label, confidence=round(s.confidence, 4),
-                           source=TagSource.AUTO, accepted=False)
-                       for s in suggestions if s.label.casefold() not in known]
-                changes["tags"] = [tag.model_dump(mode="python") for tag in kept + new]
-            if not changes:
-                return None
-            updated = await library.assets.update(asset.id, {**changes,
-                                                             "updated_at": now_millis()})
-            if updated is None:
-                raise NotFound(f"no asset with id {asset.id!r}", id=asset.id)
+        """Store a new vector and fresh suggestions in one update, holding the asset's lease.
+
+        The update applies only while the asset is as it was read before embedding (its
+        revision), which spares reading it again; one changed meanwhile is read again and
+        updated from what it holds now, unless its file was replaced (the vector and the
+        suggestions would be of the old one). None when there was nothing to write."""
+        changes = self._changes(asset, embedded, suggestions)
+        if not changes:
+            return None
+        assets = self.library.assets
+        updated = await assets.update(asset.id, changes, revision=asset.revision)
+        if updated is not None:
             return updated
+        current = await self.library.get_required(asset.id)
+        if current.sha256 != asset.sha256:
+            return None
+        updated = await assets.update(asset.id, self._changes(current, embedded, suggestions))
+        if updated is None:
+            raise NotFound(f"no asset with id {asset.id!r}", id=asset.id)
+        return updated
+
+    def _changes(
+        self,
+        current: Asset,
+        embedded: AssetEmbedding | BaseException | None,
+        suggestions: list[Suggestion] | None,
+    ) -> dict[str, object]:
+        """The new vector, and the current tags with fresh suggestions in place of unaccepted
+        ones (manual and accepted tags stay); empty when there is nothing to store."""
+        changes: dict[str, object] = {}
+        if isinstance(embedded, AssetEmbedding):
+            changes |= embedded.changes(self.models.model_id)
+        if suggestions is not None:
+            kept = [t for t in current.tags if t.source is TagSource.MANUAL or t.accepted]
+            known = {tag.label.casefold() for tag in kept}
+            new = [Tag(label=s.label, confidence=round(s.confidence, 4),
+                       source=TagSource.AUTO, accepted=False)
+                   for s in suggestions if s.label.casefold() not in known]
+            changes["tags"] = [tag.model_dump(mode="python") for tag in kept + new]
+        return {**changes, "updated_at": now_millis()} if changes else {}
 
     async def accept_suggestions(self, asset_id: str, labels: list[str] | None) -> Asset:
         """Promote AUTO suggestions (all, or those named) to accepted tags."""

@@ -151,10 +151,12 @@ class JobRunner:
                 if current is None or current.cancel_requested:
                     return
                 chunk = items[start:start + processor.chunk]
-                # Finished by a worker that died before saving its batch: not again.
-                done = await self.store.items_done(job.id, chunk)
+                # Started before, by a worker that died or lost the batch: if it finished them
+                # (before saving its batch), not again; else they are done twice, and counted.
+                started = await self.store.record_starts(job.id, chunk, self.worker)
+                done = await self.store.items_done(job.id, list(started)) if started else set()
+                batch.repeated += len(started - done)
                 todo = [item_id for item_id in chunk if item_id not in done]
-                batch.repeated += await self.store.record_starts(job.id, todo, self.worker)
                 outcomes = await processor.run(job, todo) if todo else {}
                 errors = {item_id: None if error is None else error_message(job, item_id, error)
                           for item_id, error in outcomes.items()}

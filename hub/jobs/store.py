@@ -122,11 +122,12 @@ class JobStore:
         found = await asyncio.gather(*(done(item_id) for item_id in item_ids))
         return {item_id for item_id, is_done in zip(item_ids, found, strict=True) if is_done}
 
-    async def record_starts(self, job_id: str, item_ids: Sequence[str], worker: str) -> int:
-        """Record that `worker` starts these items, in one round trip; returns how many had been
-        started before, so that work done twice is counted rather than hidden."""
+    async def record_starts(self, job_id: str, item_ids: Sequence[str], worker: str) -> set[str]:
+        """Record that `worker` starts these items, in one round trip; returns those that had
+        been started before (by a worker that died or lost its lease), so that work done twice
+        is counted rather than hidden, and only they need checking for a marker."""
         if not item_ids:
-            return 0
+            return set()
         now = now_millis()
         async with mongo_errors("recording job item starts"):
             try:
@@ -134,8 +135,8 @@ class JobStore:
                     [{"_id": f"{job_id}:{item_id}", "job_id": job_id, "worker": worker, "at": now}
                      for item_id in item_ids], ordered=False)
             except BulkWriteError as error:
-                return len(duplicate_key_indexes(error))
-        return 0
+                return {item_ids[index] for index in duplicate_key_indexes(error)}
+        return set()
 
     async def mark_items(
         self, job_id: str, errors: Mapping[str, str | None]
