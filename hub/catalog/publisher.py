@@ -15,7 +15,7 @@ from hub.catalog.assets import AssetRepository
 from hub.catalog.outbox import Outbox, OutboxEntry
 from hub.catalog.products import ProductRepository
 from hub.errors import Unavailable
-from hub.indexing.indexer import SearchIndexer
+from hub.indexing.indexer import Refresh, SearchIndexer
 from hub.models.asset import Asset
 from hub.models.product import Product
 
@@ -62,10 +62,13 @@ class IndexPublisher:
         assets: Sequence[Asset] = (),
         deleted_products: Sequence[Deletion] = (),
         deleted_assets: Sequence[Deletion] = (),
+        refresh: Refresh | None = None,
     ) -> None:
-        """Index what was just written; if Elasticsearch is down the outbox keeps the change."""
+        """Index what was just written; if Elasticsearch is down the outbox keeps the change.
+        `refresh` overrides the deployment's setting (bulk jobs: "false", and one refresh when
+        the job ends)."""
         try:
-            await self._apply(products, assets, deleted_products, deleted_assets)
+            await self._apply(products, assets, deleted_products, deleted_assets, refresh)
         except Unavailable as error:
             logger.warning("index update postponed to the outbox: %s", error)
             return
@@ -98,6 +101,7 @@ class IndexPublisher:
         assets: Sequence[Asset],
         deleted_products: Sequence[Deletion],
         deleted_assets: Sequence[Deletion],
+        refresh: Refresh | None = None,
     ) -> None:
         await self.indexer.index_products(products)
         if assets:
@@ -106,7 +110,8 @@ class IndexPublisher:
             )
             await self.indexer.index_assets(
                 [(asset, [linked[id_] for id_ in asset.product_ids if id_ in linked])
-                 for asset in assets]
+                 for asset in assets],
+                refresh=refresh,
             )
         await self.indexer.delete_products(deleted_products)
         await self.indexer.delete_assets(deleted_assets)

@@ -124,13 +124,18 @@ class SearchIndexer:
                           [(p.id, p.revision, product_document(p)) for p in products])
 
     async def index_assets(
-        self, assets: Iterable[tuple[Asset, list[Product]]], *, into: str | None = None
+        self,
+        assets: Iterable[tuple[Asset, list[Product]]],
+        *,
+        into: str | None = None,
+        refresh: Refresh | None = None,
     ) -> None:
-        """Each asset with the products that link it (their SKUs and names are searchable)."""
+        """Each asset with the products that link it (their SKUs and names are searchable).
+        `refresh` overrides the deployment's setting for this write (bulk jobs: "false")."""
         await self._index(into or self.names.assets, [(asset.id, asset.revision,
                                                        asset_document(asset, linked,
                                                                       self.embedding.model_id))
-                                                      for asset, linked in assets])
+                                                      for asset, linked in assets], refresh)
 
     async def delete_products(self, deletions: Iterable[tuple[str, int | None]]) -> None:
         await self._delete(self.names.products, deletions)
@@ -138,7 +143,12 @@ class SearchIndexer:
     async def delete_assets(self, deletions: Iterable[tuple[str, int | None]]) -> None:
         await self._delete(self.names.assets, deletions)
 
-    async def _index(self, alias: str, documents: list[tuple[str, int, dict[str, Any]]]) -> None:
+    async def _index(
+        self,
+        alias: str,
+        documents: list[tuple[str, int, dict[str, Any]]],
+        refresh: Refresh | None = None,
+    ) -> None:
         """Index documents at their revision; an older revision than the indexed one is skipped,
         so a late writer can never put an older state over a newer one."""
         operations: list[dict[str, Any]] = []
@@ -146,7 +156,7 @@ class SearchIndexer:
             operations.append({"index": {"_index": alias, "_id": document_id,
                                          "version": revision, "version_type": "external"}})
             operations.append(document)
-        await self._bulk(operations, f"indexing into {alias}")
+        await self._bulk(operations, f"indexing into {alias}", refresh)
 
     async def _delete(self, alias: str, deletions: Iterable[tuple[str, int | None]]) -> None:
         """Remove (id, revision) pairs; with a revision, the removal is ordered after every
@@ -159,11 +169,13 @@ class SearchIndexer:
             operations.append({"delete": action})
         await self._bulk(operations, f"removing from {alias}")
 
-    async def _bulk(self, operations: list[dict[str, Any]], action: str) -> None:
+    async def _bulk(
+        self, operations: list[dict[str, Any]], action: str, refresh: Refresh | None = None
+    ) -> None:
         if not operations:
             return
         async with elasticsearch_errors(action):
-            response = await self.es.bulk(operations=operations, refresh=self.refresh)
+            response = await self.es.bulk(operations=operations, refresh=refresh or self.refresh)
         if response["errors"]:
             # 409: a newer revision is already there; 404: nothing to delete. Both are fine.
             failures = [

@@ -36,6 +36,9 @@ class Processor:
 
     run: Callable[[Job, Sequence[str]], Awaitable[Outcomes]]
     chunk: int = 1
+    # Called once when a job of this kind ends, before it is reported ended: what makes its
+    # work visible (auto-tagging indexes without a refresh per chunk and refreshes here).
+    settle: Callable[[Job], Awaitable[None]] | None = None
 
 
 def each_item(process: Callable[[Job, str], Awaitable[object]]) -> Processor:
@@ -120,11 +123,11 @@ class JobRunner:
         """End jobs that are over; claim a free batch of the oldest job that has one."""
         for job in await self.store.active():
             if job.cancel_requested:
-                await self.store.finish(job, JobState.CANCELLED)
+                await self._finish(job, JobState.CANCELLED)
                 continue
             batches = await self.store.batches_of(job.id)
             if all(batch.done for batch in batches):
-                await self.store.finish(job, JobState.SUCCEEDED)
+                await self._finish(job, JobState.SUCCEEDED)
                 continue
             now = datetime.now(UTC)
             for batch in batches:
@@ -134,6 +137,12 @@ class JobRunner:
                 if claimed is not None:
                     return job, claimed
         return None
+
+    async def _finish(self, job: Job, state: JobState) -> None:
+        settle = self.processors[job.kind].settle
+        if settle is not None:
+            await settle(job)
+        await self.store.finish(job, state)
 
     async def _process(self, job: Job, batch: JobBatch) -> None:
         if job.state is JobState.QUEUED:
