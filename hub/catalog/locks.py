@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from pymongo import DeleteOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
@@ -127,12 +126,13 @@ class EntityLocks:
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
     async def _release(self, keys: Sequence[str], token: str) -> None:
-        """Never raises: the work is done; an unreleased lease only expires later."""
+        """Never raises: the work is done; an unreleased lease only expires later. One delete
+        for all: FerretDB scans the collection for `$in`, which holds only the leases held now,
+        once, where a delete per key reads and deletes each on its own."""
         if not keys:
             return
         try:
-            await self.collection.bulk_write(
-                [DeleteOne({"_id": key, "token": token}) for key in keys], ordered=False)
+            await self.collection.delete_many({"token": token, "_id": {"$in": list(keys)}})
         except PyMongoError:
             logger.warning("could not release the write leases on %s; they expire in %s",
                            ", ".join(keys), self.lease)
