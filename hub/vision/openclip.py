@@ -308,20 +308,18 @@ class OpenClipModel(EmbeddingModel):
         else:
             def stacked(batch: Sequence[Image.Image]) -> torch.Tensor:
                 return torch.stack([preprocess(image) for image in batch])
-        with self._lock:
-            return self._run((stacked(batch) for batch in self._batches(images)), len(images),
-                             self._model.encode_image)
+        return self._run((stacked(batch) for batch in self._batches(images)), len(images),
+                         self._model.encode_image)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
         assert self._tokenizer is not None
         tokenizer = self._tokenizer
-        with self._lock:
-            return self._run(
-                (tokenizer(list(batch)) for batch in self._batches(texts)),
-                len(texts),
-                self._model.encode_text,
-            )
+        return self._run(
+            (tokenizer(list(batch)) for batch in self._batches(texts)),
+            len(texts),
+            self._model.encode_text,
+        )
 
     def _batches(self, items: Sequence[Any]) -> Iterator[Sequence[Any]]:
         size = self.settings.batch_size
@@ -334,7 +332,11 @@ class OpenClipModel(EmbeddingModel):
         count: int,
         encode: Callable[..., torch.Tensor],
     ) -> np.ndarray:
-        """Encode batch after batch; normalise in float32 whatever the model's precision."""
+        """Encode batch after batch; normalise in float32 whatever the model's precision.
+
+        Each batch is prepared (resized, stacked, tokenised) without the lock and encoded
+        holding it: one model call at a time, as two would only share the same cores, while
+        another caller's next batch is prepared meanwhile (an auto-tag job's chunks overlap)."""
         if count == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         rows = []
@@ -344,7 +346,8 @@ class OpenClipModel(EmbeddingModel):
             enabled=self._device.type == "cuda" and autocast != "none",
         ):
             for batch in inputs:
-                features = encode(batch.to(self._device, non_blocking=True)).float()
+                with self._lock:
+                    features = encode(batch.to(self._device, non_blocking=True)).float()
                 features = torch.nn.functional.normalize(features, dim=-1)
                 rows.append(features.cpu().numpy())
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
