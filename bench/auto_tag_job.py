@@ -39,7 +39,7 @@ from hub.vision.settings import VisionSettings
 SIZES = {"tiny": ("hub-tiny", 12), "full": ("ViT-B-32", 128)}
 PHOTO_SIZE = (1024, 768)
 TARGET_OVERHEAD = 0.15
-REPEATS = 2
+REPEATS = 4
 
 
 async def seed(services: HubServices, count: int) -> list[Asset]:
