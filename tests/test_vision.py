@@ -229,6 +229,23 @@ def test_auto_tagging_suggests_labels_and_never_touches_manual_tags(
     assert tagged["assets"]["totalCount"] >= 1
 
 
+def test_an_auto_tag_job_reports_images_deleted_while_it_waited_and_ends(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    marker = sku_prefix.lower()
+    gone = upload(hub, photo("rocket", marker), f"{marker}-rocket.jpg")["id"]
+    job = hub.ok(AUTO_TAG, {"filter": {"text": marker}, "only": False})["startAutoTagJob"]
+    assert job["total"] == 1
+    hub.ok("mutation($id: ID!) { deleteAsset(id: $id) }", {"id": gone})
+
+    with worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert (done["state"], done["processed"], done["failed"]) == ("SUCCEEDED", 0, 1)
+    assert done["errors"][0]["itemId"] == gone
+    assert done["errors"][0]["message"].startswith("NOT_FOUND")
+
+
 def test_facets_count_kinds_and_tags(hub: LiveHub, sku_prefix: str) -> None:
     marker = sku_prefix.lower()
     sku = f"{sku_prefix}-MUG"
