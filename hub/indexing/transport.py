@@ -6,6 +6,9 @@ all land within milliseconds on the gone node, once the pool holds no live node,
 search that a pause of a fraction of a second would have answered. So a request that failed for
 one of those passing reasons is sent again, whole, after a short pause that lets the driver's
 dead-node timeouts expire, a few times. A timeout is not retried: the node may still be working.
+A search whose shard copy left between its query and fetch phases answers 404 with a
+`search_phase_execution_exception` ("No search context found"): passing too, where a 404 for a
+missing index or document is not.
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ class PatientTransport(CountingTransport):
             except NodeUnreachable:
                 pass
             else:
-                if response.meta.status not in PASSING_STATUSES:
+                if not _passing(response):
                     return response
             await asyncio.sleep(pause)
         return await super().perform_request(*args, **kwargs)
+
+
+def _passing(response: Any) -> bool:
+    status = response.meta.status
+    if status == 404:
+        body = response.body if isinstance(response.body, dict) else {}
+        error = body.get("error")
+        return isinstance(error, dict) and error.get("type") == "search_phase_execution_exception"
+    return status in PASSING_STATUSES
