@@ -237,6 +237,7 @@ def hub_environment(settings: Settings) -> dict[str, str]:
         **os.environ,
         "HUB_MONGO_DATABASE": settings.mongo_database,
         "HUB_ES_INDEX_PREFIX": settings.es_index_prefix,
+        "HUB_ES_REFRESH_INTERVAL": settings.es_refresh_interval,
         "HUB_DATA_DIR": str(settings.data_dir),
         "HUB_DEV_TOKEN_FILE": str(settings.dev_token_file),
         "HUB_JOBS__BATCH_SIZE": str(settings.jobs.batch_size),

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from hub.config import Settings
 
 from conftest import Callers, LiveHub, hub_environment
@@ -135,3 +137,37 @@ def test_jobs_lists_recent_jobs_and_cancels_one(hub: LiveHub, hub_settings: Sett
     mine = next(row for row in json.loads(listed.stdout) if row["id"] == job)
     assert (mine["kind"], mine["state"], mine["total"]) == ("REINDEX", "CANCELLED", 2)
     assert again.returncode == 1 and "already ended" in again.stderr
+
+
+def test_the_indexes_refresh_on_their_own_as_often_as_configured_also_after_a_change(
+    hub_settings: Settings, sku_prefix: str, tmp_path: Path
+) -> None:
+    """Bulk jobs index without a refresh of their own; the periodic refresh is what shows their
+    writes, and a changed interval reaches existing indexes at the next start."""
+    first = hub_settings.model_copy(update={
+        "es_index_prefix": f"{hub_settings.es_index_prefix}-interval",
+        "es_refresh_interval": "1s"})
+    changed = first.model_copy(update={"es_refresh_interval": "30s"})
+    export = tmp_path / "pim.csv"
+    export.write_text(f"sku,name\n{sku_prefix}-1,Oak Table\n", encoding="utf-8")
+
+    created = run_hub("reindex", settings=first)
+    at_creation = refresh_intervals(first)
+    started_again = run_hub("import-products", str(export), settings=changed)
+    after_the_change = refresh_intervals(changed)
+
+    assert created.returncode == 0, created.stderr
+    assert started_again.returncode == 0, started_again.stderr
+    prefix = first.es_index_prefix
+    assert at_creation == {f"{prefix}-products": "1s", f"{prefix}-assets": "1s"}
+    assert after_the_change == {f"{prefix}-products": "30s", f"{prefix}-assets": "30s"}
+
+
+def refresh_intervals(settings: Settings) -> dict[str, str]:
+    """Each alias's index refresh interval, as Elasticsearch reports it."""
+    intervals = {}
+    for alias in (f"{settings.es_index_prefix}-products", f"{settings.es_index_prefix}-assets"):
+        found = httpx.get(f"{settings.es_url}/{alias}/_settings/index.refresh_interval").json()
+        [body] = found.values()
+        intervals[alias] = body["settings"]["index"]["refresh_interval"]
+    return intervals

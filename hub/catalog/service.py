@@ -60,7 +60,8 @@ class CatalogService:
         self.indexer = SearchIndexer(stores.es, stores.indices,
                                      refresh=stores.settings.es_refresh_on_write,
                                      embedding=stores.vision,
-                                     replicas=stores.settings.es_replicas)
+                                     replicas=stores.settings.es_replicas,
+                                     refresh_interval=stores.settings.es_refresh_interval)
         self.publisher = IndexPublisher(outbox=Outbox(stores.db), products=self.products,
                                         assets=self.assets, indexer=self.indexer)
         self.search = ProductSearch(stores.es, stores.indices)

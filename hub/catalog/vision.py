@@ -217,8 +217,8 @@ class AssetVision:
         await publisher.discard(unwritten)
         if updated:
             # Without a refresh of its own (a new index segment per chunk, about half the
-            # index's CPU here): the periodic refresh shows the chunk within a second, and the
-            # job's end shows them all (build_processors: settle).
+            # index's CPU here): the periodic refresh (Settings.es_refresh_interval) shows the
+            # chunk, and the job's end shows them all (build_processors: settle).
             await publisher.publish(written, assets=updated, refresh="false")
         await self.library.changed_many(retagged)
         return outcomes

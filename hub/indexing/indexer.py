@@ -37,14 +37,17 @@ class SearchIndexer:
         refresh: Refresh,
         embedding: ModelIdentity,
         replicas: int = 0,
+        refresh_interval: str = "1s",
     ) -> None:
         self.es = es
         self.names = names
         self.refresh = refresh
         self.embedding = embedding
-        # Replicas of the indexes created from here on (a setting of the deployment, not of
-        # the mapping: one node cannot hold any, a cluster should hold one).
-        self.index_settings = {**INDEX_SETTINGS, "number_of_replicas": replicas}
+        # Settings of the deployment, not of the mapping. Replicas apply to the indexes created
+        # from here on (one node cannot hold any, a cluster should hold one); the refresh
+        # interval (Settings.es_refresh_interval) to existing ones too.
+        self.index_settings = {**INDEX_SETTINGS, "number_of_replicas": replicas,
+                               "refresh_interval": refresh_interval}
 
     def _mappings(self) -> dict[str, tuple[dict[str, Any], str]]:
         """Each alias's mapping and the stem of its index names (which name the embedding
@@ -63,6 +66,7 @@ class SearchIndexer:
         async with elasticsearch_errors("creating indexes"):
             for alias, (mapping, stem) in self._mappings().items():
                 if await self.es.indices.exists_alias(name=alias):
+                    await self._keep_refresh_interval(alias)
                     continue
                 try:
                     await self.es.indices.create(
@@ -75,6 +79,16 @@ class SearchIndexer:
                     if error.error != "resource_already_exists_exception":
                         raise
                 logger.info("created index for alias %s", alias)
+
+    async def _keep_refresh_interval(self, alias: str) -> None:
+        """Give the indexes behind `alias` the configured refresh interval if they have another
+        (a changed setting takes effect at the next start, without a rebuild)."""
+        wanted = self.index_settings["refresh_interval"]
+        found = await self.es.indices.get_settings(index=alias, name="index.refresh_interval")
+        for index, body in found.items():
+            if body.get("settings", {}).get("index", {}).get("refresh_interval") != wanted:
+                await self.es.indices.put_settings(
+                    index=index, settings={"index": {"refresh_interval": wanted}})
 
     async def make_visible(self) -> None:
         """Refresh every alias's index now, so that writes made without a refresh are searchable
