@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.config import Settings
 from hub.indexing.mappings import IndexNames
+from hub.indexing.serializers import fast_serializers
 from hub.indexing.transport import PatientTransport
 from hub.store_calls import MongoCommandCounter
 from hub.vision.identity import ModelIdentity, model_identity
@@ -50,6 +51,7 @@ class Stores:
             max_retries=max(1, len(settings.es_hosts) - 1),
             retry_on_timeout=False,
             transport_class=PatientTransport,
+            serializers=fast_serializers(),
         )
         try:
             yield cls(
