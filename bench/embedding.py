@@ -188,6 +188,11 @@ def option_rows(
     rate, rows = measure(float32)
     results.append(("quantize=none (float32)", rate, rows,
                     "the hub's runner without int8: what quantization buys"))
+    one_at_a_time, _ = loaded(model.settings.model_copy(update={"concurrent_batches": 1}))
+    rate, rows = measure(one_at_a_time)
+    results.append(("concurrent_batches=1", rate, rows,
+                    f"one batch at a time on all threads (default "
+                    f"{model.settings.concurrent_batches} at once): what overlapping batches buys"))
     network = model._model
     with _channels_last(network) as wrapped:
         rate, rows = measure(with_network(model, wrapped))
@@ -260,7 +265,8 @@ def run(size: str) -> list[dict]:
     check = model.int8_check
     setup = (
         f"{architecture}, random weights, {count} images, batch {settings.batch_size}, "
-        f"{threads} threads, cpu, hub runner {model.precision} (quantize={settings.quantize}"
+        f"{threads} threads, {settings.concurrent_batches} batches at once, cpu, hub runner "
+        f"{model.precision} (quantize={settings.quantize}"
         f"{'; ' + check.reason if check else ''}); best of {repeats}"
     )
     rows_out = [

@@ -10,6 +10,7 @@ import io
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -351,3 +352,25 @@ def test_int8_that_strays_from_float32_is_not_used(monkeypatch: pytest.MonkeyPat
     assert model.precision == "float32"
     assert model.int8_check is not None and not model.int8_check.kept
     assert "float32 kept" in model.int8_check.reason
+
+
+def test_batches_encoded_side_by_side_come_back_to_each_caller_in_its_order() -> None:
+    """The runner encodes two batches at once, from one call or from two callers (an auto-tag
+    job's chunks): each caller gets its own images' vectors, in the order it gave them."""
+    from skimage import data
+
+    from hub.vision.openclip import OpenClipModel
+
+    settings = VisionSettings(architecture="hub-tiny", pretrained=None, random_weights_seed=7,
+                              quantize="none", batch_size=2, concurrent_batches=2)
+    runner = OpenClipModel(settings=settings)
+    photos = [Image.fromarray(getattr(data, name)()) for name in (
+        "astronaut", "camera", "cat", "coffee", "rocket", "horse", "moon", "page", "retina")]
+    one_by_one = np.concatenate([runner.embed_images([photo]) for photo in photos])
+
+    with ThreadPoolExecutor(max_workers=2) as callers:
+        forwards, backwards = callers.map(runner.embed_images, [photos, photos[::-1]])
+
+    assert len({row.tobytes() for row in one_by_one}) == len(photos), "the photos differ"
+    assert np.allclose(forwards, one_by_one, atol=1e-5)
+    assert np.allclose(backwards, one_by_one[::-1], atol=1e-5)

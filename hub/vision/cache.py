@@ -30,6 +30,7 @@ def _model_key(settings: VisionSettings) -> tuple[Any, ...]:
         settings.device,
         settings.batch_size,
         settings.threads,
+        settings.concurrent_batches,
         settings.quantize,
     )
 

@@ -13,8 +13,9 @@ import logging
 import os
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -231,6 +232,9 @@ class OpenClipModel(EmbeddingModel):
         self.settings = settings
         self.model_id = model_id_for(settings)
         self._lock = threading.Lock()
+        # Where batches are encoded, `concurrent_batches` at once for all callers together.
+        self._encoders = ThreadPoolExecutor(max_workers=settings.concurrent_batches,
+                                            thread_name_prefix="clip-encode")
         self._model: Any = None
         self._preprocess: Callable[[Image.Image], torch.Tensor] | None = None
         self._tokenizer: Callable[[list[str]], torch.Tensor] | None = None
@@ -332,24 +336,34 @@ class OpenClipModel(EmbeddingModel):
         count: int,
         encode: Callable[..., torch.Tensor],
     ) -> np.ndarray:
-        """Encode batch after batch; normalise in float32 whatever the model's precision.
+        """Encode batch after batch on the encoder threads; normalise in float32 whatever the
+        model's precision.
 
-        Each batch is prepared (resized, stacked, tokenised) without the lock and encoded
-        holding it: one model call at a time, as two would only share the same cores, while
-        another caller's next batch is prepared meanwhile (an auto-tag job's chunks overlap)."""
+        Each batch is prepared (resized, stacked, tokenised) in the calling thread while the
+        ones before it encode, at most `concurrent_batches` ahead; the encoder threads take the
+        batches of every caller in turn, so two callers (an auto-tag job's overlapping chunks)
+        encode side by side, as the batches of one long call do."""
         if count == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = []
         autocast = self.settings.cuda_autocast
-        with torch.inference_mode(), torch.autocast(
-            "cuda", dtype=getattr(torch, autocast if autocast != "none" else "float32"),
-            enabled=self._device.type == "cuda" and autocast != "none",
-        ):
-            for batch in inputs:
-                with self._lock:
-                    features = encode(batch.to(self._device, non_blocking=True)).float()
+
+        def encoded(batch: torch.Tensor) -> np.ndarray:
+            # Both modes are per thread: set here, in the encoder thread.
+            with torch.inference_mode(), torch.autocast(
+                "cuda", dtype=getattr(torch, autocast if autocast != "none" else "float32"),
+                enabled=self._device.type == "cuda" and autocast != "none",
+            ):
+                features = encode(batch.to(self._device, non_blocking=True)).float()
                 features = torch.nn.functional.normalize(features, dim=-1)
-                rows.append(features.cpu().numpy())
+            return features.cpu().numpy()
+
+        rows: list[np.ndarray] = []
+        pending: deque[Future[np.ndarray]] = deque()
+        for batch in inputs:
+            pending.append(self._encoders.submit(encoded, batch))
+            if len(pending) > self.settings.concurrent_batches:
+                rows.append(pending.popleft().result())
+        rows.extend(future.result() for future in pending)
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
 
 

@@ -28,6 +28,10 @@ class VisionSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     batch_size: int = 32
     threads: int | None = None
+    #: Batches encoded at once, from one call or several (an auto-tag job's two chunks): two
+    #: on a CPU keep its cores busy through each other's serial steps, where one batch on all
+    #: threads waits at every operator's end for its slowest thread (bench/embedding.py).
+    concurrent_batches: int = Field(default=2, ge=1, le=16)
     #: "int8": on CPU, the image tower's nn.Linear layers run as dynamic int8 (about 1.5x the
     #: images/s), kept only if its vectors agree with float32 on probe photos (cosine >= 0.99,
     #: hub.vision.int8); never on CUDA. "none": float32 throughout. Vectors agree that closely,
