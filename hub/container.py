@@ -62,11 +62,13 @@ class HubServices:
         webhooks = WebhookStore(stores.db)
         catalog.events = WebhookEvents(webhooks)
         store = JobStore(stores.db, catalog.events)
+        processors = build_processors(library, vision, videos)
         jobs = JobService(store=store, catalog=catalog, batch_size=settings.jobs.batch_size,
+                          chunks={kind: processor.chunk for kind, processor in processors.items()},
                           videos=videos)
         if settings.video.transcode_on_upload:
             library.after_new_video = jobs.queue_transcode
-        runner = JobRunner(store=store, processors=build_processors(library, vision, videos),
+        runner = JobRunner(store=store, processors=processors,
                            lease_seconds=settings.jobs.lease_seconds,
                            poll_seconds=settings.jobs.poll_seconds,
                            concurrency=settings.jobs.concurrency)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PIL import Image
+from pymongo import MongoClient
 
 from hub.config import Settings
 
@@ -30,6 +31,11 @@ RERENDER = f"""
 mutation($filter: AssetFilter) {{ startRerenderJob(filter: $filter) {{ {JOB_FIELDS} }} }}
 """
 REINDEX = f"mutation {{ startReindexJob {{ {JOB_FIELDS} }} }}"
+AUTO_TAG = f"""
+mutation($filter: AssetFilter, $only: Boolean) {{
+  startAutoTagJob(filter: $filter, onlyUntagged: $only) {{ {JOB_FIELDS} }}
+}}
+"""
 CANCEL = f"mutation($id: ID!) {{ cancelJob(id: $id) {{ {JOB_FIELDS} }} }}"
 
 
@@ -209,3 +215,30 @@ def test_cancelling_a_running_job_stops_it_between_items(
 
     assert requested["cancelRequested"] is True
     assert done["state"] == "CANCELLED" and done["processed"] < 15
+
+
+def test_an_auto_tag_job_s_batches_hold_whole_model_batches(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    """Batches of HUB_JOBS__BATCH_SIZE items (5 here) would cut every model batch (32 images of
+    the tests' model) to 5: auto-tag batches are rounded up to whole model batches, while a
+    rerender job, one asset per call, keeps batches of 5."""
+    marker = sku_prefix.lower()
+    photos(hub, marker, 7, size=(160, 120))
+    only_these = {"filter": {"text": marker}}
+
+    auto_tag = hub.ok(AUTO_TAG, {**only_these, "only": False})["startAutoTagJob"]
+    rerender = hub.ok(RERENDER, only_these)["startRerenderJob"]
+
+    assert (auto_tag["total"], rerender["total"]) == (7, 7)
+    assert batch_sizes(hub_settings, auto_tag["id"]) == [7]
+    assert batch_sizes(hub_settings, rerender["id"]) == [5, 2]
+    hub.ok(CANCEL, {"id": auto_tag["id"]})
+    hub.ok(CANCEL, {"id": rerender["id"]})
+
+
+def batch_sizes(settings: Settings, job_id: str) -> list[int]:
+    """How many items each of the job's batches holds, as stored."""
+    with MongoClient(settings.mongo_url) as client:
+        batches = client[settings.mongo_database]["job_batches"].find({"job_id": job_id})
+        return [len(batch["item_ids"]) for batch in sorted(batches, key=lambda b: b["number"])]

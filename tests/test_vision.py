@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from pymongo import MongoClient
-from test_jobs import JOB_FIELDS, wait_for_job, worker
+from test_jobs import AUTO_TAG, wait_for_job, worker
 
 from hub.config import Settings
 from hub.vision.settings import VisionSettings
@@ -39,11 +39,6 @@ query($q: String!, $mode: SearchMode, $filter: AssetFilter) {{
 BY_IMAGE = f"""
 mutation($file: Upload!, $filter: AssetFilter) {{
   searchByImage(file: $file, filter: $filter) {{ {HITS} }}
-}}
-"""
-AUTO_TAG = f"""
-mutation($filter: AssetFilter, $only: Boolean) {{
-  startAutoTagJob(filter: $filter, onlyUntagged: $only) {{ {JOB_FIELDS} }}
 }}
 """
 TAGS = "query($id: ID!) { asset(id: $id) { tags { label source accepted confidence } } }"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bson import ObjectId
 
@@ -21,11 +21,13 @@ PAGE = 500
 class JobService:
     def __init__(
         self, *, store: JobStore, catalog: CatalogService, batch_size: int,
-        videos: VideoRenditions | None = None,
+        chunks: Mapping[JobKind, int] | None = None, videos: VideoRenditions | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.batch_size = batch_size
+        # Items each kind's processor works per call (Processor.chunk; 1 when not named).
+        self.chunks = dict(chunks or {})
         self.videos = videos
 
     async def start_auto_tag(self, query: AssetQuery, *, only_untagged: bool) -> Job:
@@ -95,7 +97,14 @@ class JobService:
 
     async def _create(self, kind: JobKind, item_ids: list[str], options: dict[str, object]) -> Job:
         job = Job(id=str(ObjectId()), kind=kind, options=options, created_at=now_millis())
-        return await self.store.create(job, item_ids, batch_size=self.batch_size)
+        return await self.store.create(job, item_ids, batch_size=self._batch_size(kind))
+
+    def _batch_size(self, kind: JobKind) -> int:
+        """The configured batch size rounded up to whole chunks: a runner works a chunk within
+        one batch, so auto-tag batches of 25 would make every model batch of 32 a batch of 25
+        (and a GPU's batch of 256 one of 25 too)."""
+        chunk = self.chunks.get(kind, 1)
+        return -(-self.batch_size // chunk) * chunk
 
     async def _asset_ids(self, query: AssetQuery) -> list[str]:
         ids: list[str] = []
