@@ -12,7 +12,6 @@ from test_vision import TAGS, photo, wait_for_embedding
 from hub.catalog.locks import EntityLocks
 from hub.config import Settings
 from hub.container import HubServices
-from hub.indexing.documents import asset_document
 from hub.stores import Stores
 
 from conftest import LiveHub
@@ -109,71 +108,3 @@ def test_a_tag_added_while_the_auto_tagger_labels_the_asset_is_kept(
     assert {"label": "Espresso", "source": "MANUAL", "accepted": True,
             "confidence": 1.0} in tags
     assert any(tag["source"] == "AUTO" for tag in tags), "and the suggestions are there"
-
-
-def test_an_auto_tag_chunk_stores_and_indexes_each_asset_as_reading_it_back_would(
-    hub: LiveHub, hub_settings: Settings, sku_prefix: str
-) -> None:
-    """A chunk is written as one command, and what it indexes is built from the assets as read
-    plus the changes; the index must hold exactly what MongoDB holds."""
-    marker = sku_prefix.lower()
-    ids = [upload(hub, photo(name, marker), f"{marker}-{name}.jpg")["id"]
-           for name in ("coffee", "astronaut", "chelsea")]
-    for asset_id in ids:
-        wait_for_embedding(hub, asset_id)
-
-    async def auto_tag_then_compare() -> tuple[dict[str, BaseException | None], list[bool]]:
-        async with Stores.open(hub_settings) as stores:
-            services = HubServices.create(stores)
-            outcomes = await services.vision.auto_tag(ids)
-            stored = await services.library.assets.get_many(ids)
-            model_id = services.vision.models.model_id
-            indexed = [await stores.es.get(index=stores.indices.assets, id=asset_id)
-                       for asset_id in ids]
-            return outcomes, [
-                hit["_source"] == asset_document(stored[asset_id], [], model_id)
-                and hit["_version"] == stored[asset_id].revision
-                for asset_id, hit in zip(ids, indexed, strict=True)]
-
-    outcomes, index_matches_store = asyncio.run(auto_tag_then_compare())
-
-    assert outcomes == dict.fromkeys(ids)
-    assert index_matches_store == [True, True, True]
-    for asset_id in ids:
-        tags = hub.ok(TAGS, {"id": asset_id})["asset"]["tags"]
-        assert tags and all(tag["source"] == "AUTO" for tag in tags)
-
-
-def test_an_editor_s_change_to_one_asset_of_a_chunk_leaves_every_asset_tagged_once(
-    hub: LiveHub, hub_settings: Settings, sku_prefix: str
-) -> None:
-    """One command cannot say which assets changed, so the chunk is written again one by one:
-    the others get the same suggestions a second time, in place of the first, not beside."""
-    marker = sku_prefix.lower()
-    ids = [upload(hub, photo(name, marker), f"{marker}-{name}.jpg")["id"]
-           for name in ("coffee", "astronaut", "chelsea")]
-    for asset_id in ids:
-        wait_for_embedding(hub, asset_id)
-
-    async def auto_tag_while_an_editor_tags_one() -> dict[str, BaseException | None]:
-        async with Stores.open(hub_settings) as stores:
-            vision = HubServices.create(stores).vision
-            labeler = vision.models.labeler
-
-            async def editor_tags_first():  # type: ignore[no-untyped-def]
-                await asyncio.to_thread(hub.ok, TAG, {"id": ids[1], "add": ["Moonwalk"]})
-                return await labeler()
-
-            vision.models.labeler = editor_tags_first  # type: ignore[method-assign]
-            return await vision.auto_tag(ids)
-
-    outcomes = asyncio.run(auto_tag_while_an_editor_tags_one())
-
-    assert outcomes == dict.fromkeys(ids)
-    tags = {asset_id: hub.ok(TAGS, {"id": asset_id})["asset"]["tags"] for asset_id in ids}
-    for asset_id, found in tags.items():
-        labels = [tag["label"].casefold() for tag in found]
-        assert len(labels) == len(set(labels)), f"a label twice on {asset_id}: {labels}"
-        assert any(tag["source"] == "AUTO" for tag in found)
-    assert {"label": "Moonwalk", "source": "MANUAL", "accepted": True,
-            "confidence": 1.0} in tags[ids[1]]

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
@@ -77,30 +77,6 @@ class AssetRepository:
                     raise
                 return None
         return Asset.from_mongo(document) if document else None
-
-    async def update_many_as_read(
-        self, updates: Sequence[tuple[Asset, dict[str, Any]]]
-    ) -> dict[str, Asset] | None:
-        """Each (asset as read, changes to its top-level fields): `$set` them and bump the
-        revision while the asset is still at the revision it was read at, all in one command
-        (a bulk job's chunk: one round trip where one per asset cost as much server time as
-        the writing). Returns the updated assets by id, the read ones with the changes, since
-        nothing else touched them; None when any had changed meanwhile, because MongoDB tells
-        how many matched, not which: the caller then goes one by one with `update`."""
-        if not updates:
-            return {}
-        async with mongo_errors("updating assets"):
-            result = await self.collection.bulk_write(
-                [UpdateOne({"_id": asset.id, "revision": asset.revision},
-                           {"$set": changes, "$inc": {"revision": 1}})
-                 for asset, changes in updates],
-                ordered=False,
-            )
-        if result.matched_count != len(updates):
-            return None
-        return {asset.id: Asset.from_mongo({**asset.to_mongo(), **changes,
-                                            "revision": asset.revision + 1})
-                for asset, changes in updates}
 
     async def delete(self, asset_id: str) -> Asset | None:
         async with mongo_errors("deleting an asset"):

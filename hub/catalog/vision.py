@@ -196,7 +196,9 @@ class AssetVision:
         entries = await publisher.record_many(ASSET, [asset.id for asset in writes])
         # The chunk's leases are taken and given back together, two round trips for all.
         async with self.library.locks.hold_many([asset.id for asset in writes]):
-            results = await self._write_all(writes, fresh, suggestions)
+            results = await asyncio.gather(
+                *(self._write(asset, fresh.get(asset.id), suggestions.get(asset.id))
+                  for asset in writes), return_exceptions=True)
         written, unwritten, updated, retagged = [], [], [], []
         for asset, entry, result in zip(writes, entries, results, strict=True):
             if isinstance(result, Unavailable):
@@ -220,27 +222,6 @@ class AssetVision:
             await publisher.publish(written, assets=updated, refresh="false")
         await self.library.changed_many(retagged)
         return outcomes
-
-    async def _write_all(
-        self,
-        assets: Sequence[Asset],
-        embedded: dict[str, AssetEmbedding | BaseException],
-        suggestions: dict[str, list[Suggestion]],
-    ) -> list[Asset | BaseException | None]:
-        """Store the chunk's new vectors and fresh suggestions, holding their leases: as one
-        command while none of them changed since it was read (the usual case), else one by
-        one from what each holds now. Writing again what the one command did write is
-        harmless: the same vector, and fresh suggestions in place of the same ones.
-        Each asset's outcome: updated, None when there was nothing to write, or the error."""
-        changes = [self._changes(asset, embedded.get(asset.id), suggestions.get(asset.id))
-                   for asset in assets]
-        updated = await self.library.assets.update_many_as_read(
-            [(asset, change) for asset, change in zip(assets, changes, strict=True) if change])
-        if updated is not None:
-            return [updated.get(asset.id) for asset in assets]
-        return await asyncio.gather(
-            *(self._write(asset, embedded.get(asset.id), suggestions.get(asset.id))
-              for asset in assets), return_exceptions=True)
 
     async def _write(
         self,
