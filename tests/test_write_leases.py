@@ -10,6 +10,7 @@ from collections import Counter
 from test_vision import TAGS, photo, wait_for_embedding
 
 from hub.catalog.locks import EntityLocks
+from hub.catalog.outbox import Outbox
 from hub.config import Settings
 from hub.container import HubServices
 from hub.stores import Stores
@@ -108,3 +109,26 @@ def test_a_tag_added_while_the_auto_tagger_labels_the_asset_is_kept(
     assert {"label": "Espresso", "source": "MANUAL", "accepted": True,
             "confidence": 1.0} in tags
     assert any(tag["source"] == "AUTO" for tag in tags), "and the suggestions are there"
+
+
+def test_two_chunks_renewing_many_outbox_entries_at_once_leave_the_store_answering(
+    hub_settings: Settings,
+) -> None:
+    """FerretDB 1.24 holds a PostgreSQL connection for each statement of an update command until
+    the command ends: two renewals of 32 entries as one command each asked for 64 of its 50
+    connections and wedged it for good. Each renewal is its own command."""
+    run = uuid.uuid4().hex[:8]
+    chunks = [[f"wedge-{run}-{chunk}-{n}" for n in range(32)] for chunk in range(2)]
+
+    async def renew_both_at_once() -> int:
+        async with Stores.open(hub_settings) as stores:
+            outbox = Outbox(stores.db)
+            for ids in chunks:
+                await outbox.record_many("asset", ids)  # pending: the next ones renew them
+            renewed = await asyncio.wait_for(asyncio.gather(
+                *(outbox.record_many("asset", ids) for ids in chunks)), timeout=30)
+            await outbox.done([entry for entries in renewed for entry in entries])
+            return await stores.db.outbox.count_documents(
+                {"entity_id": {"$in": [id_ for ids in chunks for id_ in ids]}})
+
+    assert asyncio.run(renew_both_at_once()) == 0
