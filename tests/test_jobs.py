@@ -4,6 +4,7 @@ progress and can be cancelled."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -12,11 +13,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from PIL import Image
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
 from hub.config import Settings
+from hub.jobs.store import JobStore
 
 import media_samples as samples
 from conftest import LiveHub, hub_environment
@@ -170,6 +173,42 @@ def test_two_workers_finish_a_job_when_one_is_killed_mid_item_and_count_the_repe
     for asset_id in ids:
         assert len(hub.ok("query($id: ID!) { asset(id: $id) { renditions { preset } } }",
                           {"id": asset_id})["asset"]["renditions"]) == 7
+
+
+def test_items_a_worker_finished_but_died_before_counting_are_counted_by_its_successor(
+    hub: LiveHub, hub_settings: Settings, sku_prefix: str
+) -> None:
+    """A worker is killed after marking items done and before saving its batch's counts (or
+    loses its lease mid-chunk, so its save no longer counts). The worker that takes the batch
+    over skips those items, as they are done, and still counts them: the job ends with every
+    item counted once and none repeated."""
+    marker = sku_prefix.lower()
+    photos(hub, marker, 6)
+    job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
+    finished_uncounted = asyncio.run(die_after_marking(hub_settings, job["id"], items=2))
+
+    with worker(hub_settings):
+        done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
+
+    assert len(finished_uncounted) == 2
+    assert (done["state"], done["total"], done["processed"], done["failed"], done["repeated"]) == (
+        "SUCCEEDED", 6, 6, 0, 0)
+
+
+async def die_after_marking(settings: Settings, job_id: str, *, items: int) -> list[str]:
+    """What a worker leaves when it dies between marking items done and saving its batch: a
+    claim whose lease has run out, start records and markers for the items, no counts."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url)
+    try:
+        store = JobStore(client[settings.mongo_database])
+        first = (await store.batches_of(job_id))[0]
+        claimed = await store.try_claim(first, "killed-worker", lease_seconds=0)
+        assert claimed is not None
+        finished = claimed.item_ids[:items]
+        await store.record_starts(job_id, finished, "killed-worker")
+        return list(await store.mark_items(job_id, {item_id: None for item_id in finished}))
+    finally:
+        await client.close()
 
 
 def test_a_reindex_job_rebuilds_the_indexes_without_losing_anything(

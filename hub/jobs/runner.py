@@ -163,8 +163,8 @@ class JobRunner:
                 # Started before, by a worker that died or lost the batch: if it finished them
                 # (before saving its batch), not again; else they are done twice, and counted.
                 started = await self.store.record_starts(job.id, chunk, self.worker)
-                done = await self.store.items_done(job.id, list(started)) if started else set()
-                batch.repeated += len(started - done)
+                done = await self.store.marked(job.id, list(started)) if started else {}
+                batch.repeated += len(started - done.keys())
                 todo = [item_id for item_id in chunk if item_id not in done]
                 outcomes = await processor.run(job, todo) if todo else {}
                 errors = {item_id: None if error is None else error_message(job, item_id, error)
@@ -176,10 +176,24 @@ class JobRunner:
                         batch.failed += 1
                         batch.errors.append(ItemError(item_id=item_id, message=message))
                 await self.store.save_batch(batch)
+            if batch.attempt > 1:
+                await self._recount(job, batch)
             batch.done = True
             await self.store.save_batch(batch)
         finally:
             heartbeat.cancel()
+
+    async def _recount(self, job: Job, batch: JobBatch) -> None:
+        """Count a batch that was taken over from its markers, not from what its earlier
+        workers saved: one killed between marking items and saving its counts, or one that lost
+        its lease mid-chunk (its save no longer matches the attempt), marked items that no saved
+        count holds, and this worker skips them as done. Every item is marked by now, and
+        markers are written once, so the count is exact."""
+        outcomes = await self.store.marked(job.id, batch.item_ids)
+        batch.processed = sum(1 for message in outcomes.values() if message is None)
+        batch.failed = len(outcomes) - batch.processed
+        batch.errors = [ItemError(item_id=item_id, message=message)
+                        for item_id, message in outcomes.items() if message is not None]
 
     async def _heartbeat(self, batch: JobBatch) -> None:
         while True:

@@ -109,18 +109,18 @@ class JobStore:
             await self.batches.update_one({"_id": batch.id, "attempt": batch.attempt},
                                           {"$set": {"lease_until": lease_until}})
 
-    async def items_done(self, job_id: str, item_ids: Sequence[str]) -> set[str]:
-        """Which of the items have a marker (concurrent `_id` lookups: FerretDB does not push
-        `$in` down to an index)."""
+    async def marked(self, job_id: str, item_ids: Sequence[str]) -> dict[str, str | None]:
+        """The items that have a marker, each with its error or None, in the order given
+        (concurrent `_id` lookups: FerretDB does not push `$in` down to an index)."""
 
-        async def done(item_id: str) -> bool:
+        async def marker(item_id: str) -> dict[str, Any] | None:
             async with mongo_errors("checking a job item"):
-                found = await self.items.find_one({"_id": f"{job_id}:{item_id}"},
-                                                  projection={"_id": 1})
-            return found is not None
+                return await self.items.find_one({"_id": f"{job_id}:{item_id}"},
+                                                 projection={"error": 1})
 
-        found = await asyncio.gather(*(done(item_id) for item_id in item_ids))
-        return {item_id for item_id, is_done in zip(item_ids, found, strict=True) if is_done}
+        found = await asyncio.gather(*(marker(item_id) for item_id in item_ids))
+        return {item_id: document.get("error")
+                for item_id, document in zip(item_ids, found, strict=True) if document}
 
     async def record_starts(self, job_id: str, item_ids: Sequence[str], worker: str) -> set[str]:
         """Record that `worker` starts these items, in one round trip; returns those that had
