@@ -36,14 +36,15 @@ class SearchIndexer:
         *,
         refresh: Refresh,
         embedding: ModelIdentity,
-        replicas: int = 0,
-        refresh_interval: str = "1s",
+        replicas: int,
+        refresh_interval: str,
     ) -> None:
         self.es = es
         self.names = names
         self.refresh = refresh
         self.embedding = embedding
-        # Settings of the deployment, not of the mapping. Replicas apply to the indexes created
+        # Settings of the deployment, not of the mapping, so no defaults here (Settings holds
+        # them: es_replicas, es_refresh_interval). Replicas apply to the indexes created
         # from here on (one node cannot hold any, a cluster should hold one); the refresh
         # interval (Settings.es_refresh_interval) to existing ones too.
         self.index_settings = {**INDEX_SETTINGS, "number_of_replicas": replicas,
