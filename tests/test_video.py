@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
+from PIL import Image
 from test_jobs import JOB_FIELDS, RERENDER, wait_for_job, worker
 
 from hub.config import Settings, VideoSettings
@@ -172,6 +174,12 @@ def test_a_video_upload_is_transcoded_by_the_worker_for_every_preset_and_never_u
     with av.open(io.BytesIO(video_hub.http.get(turned["url"]).content)) as container:
         picture = next(container.decode(video=0)).to_ndarray(format="gray")
     assert picture[:150].mean() > 200 and picture[170:].mean() < 50, "upright, not mirrored"
+    poster = {r["preset"]: r for r in wait_for_renditions(video_hub, phone["id"], 12)["renditions"]}
+    thumbnail = poster["thumbnail"]
+    assert (thumbnail["width"], thumbnail["height"]) == (112, 200), "its poster is upright too"
+    shown = np.asarray(Image.open(io.BytesIO(video_hub.http.get(thumbnail["url"]).content))
+                       .convert("L"))
+    assert shown[:90].mean() > 200 and shown[110:].mean() < 50, "white on top, as it was held"
     images = wait_for_renditions(video_hub, landscape["id"], 12)["renditions"]
     assert {r["preset"] for r in images} >= {"thumbnail", "web", "social"}, (
         "the poster frame still feeds the image presets")

@@ -76,8 +76,15 @@ def _frame_at(
     if frame is None:
         return None
     scale = min(1.0, short_side / max(1, min(frame.width, frame.height)))
+    image = upright_picture(frame, scale=scale)
+    return VideoFrame(at_seconds=round(frame.time or 0.0, 3), image=image.convert("RGB"))
+
+
+def upright_picture(frame: av.VideoFrame, *, scale: float = 1.0) -> Image.Image:
+    """The frame as it is shown: a phone held upright stores its pictures sideways with a
+    rotation for players to apply (the track's display matrix), so apply it here too."""
     image = frame.to_image(width=max(1, round(frame.width * scale)),
                            height=max(1, round(frame.height * scale)))
-    if frame.rotation:  # a phone held upright: stored sideways, shown turned
+    if frame.rotation:
         image = image.rotate(frame.rotation, expand=True)
-    return VideoFrame(at_seconds=round(frame.time or 0.0, 3), image=image.convert("RGB"))
+    return image
