@@ -34,6 +34,9 @@ class SeaweedFSSettings(BaseModel):
     volume_port: int = 18081
     filer_port: int = 18889
     s3_port: int = 18334
+    # Prometheus metrics of all four (HTTP only): requests per bucket and kind, for operators
+    # and for the tests that count what the hub asks of the bucket.
+    metrics_port: int = 19327
     # The one identity the local S3 gateway accepts (loopback only, development only).
     access_key_id: str = "hub-local"
     secret_access_key: str = "hub-local-secret"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import socket
 import time
@@ -20,6 +21,8 @@ import pytest
 from obstore.store import S3Store
 from PIL import Image
 from pymongo import MongoClient
+from test_media_library import REPLACE
+from test_vision import wait_for_embedding
 
 from hub.config import S3Settings, SeaweedFSSettings, ServerSettings, Settings, StorageSettings
 from hub.servers.seaweedfs import SeaweedFSServer
@@ -30,6 +33,9 @@ from test_media_uploads import ASSET, CREATE_PRODUCT, UPLOAD, upload, wait_for_r
 
 DELETE = "mutation($id: ID!) { deleteAsset(id: $id) }"
 TRANSFORM_URL = "query($id: ID!, $t: ImageTransform!) { asset(id: $id) { url(transform: $t) } }"
+# A sample of Prometheus' text format: name{label="value",...} value
+METRIC_SAMPLE = re.compile(r'(?P<name>[A-Za-z_:][\w:]*)\{(?P<labels>[^}]*)\} (?P<value>\S+)')
+METRIC_LABEL = re.compile(r'(\w+)="([^"]*)"')
 PART_BYTES = 5 * 1024**2  # S3's smallest multipart part: a 10 MB video goes up in parts
 
 
@@ -220,6 +226,53 @@ def test_a_large_video_goes_up_in_parts_and_seeks_by_range(
     assert whole.headers["content-disposition"] == f'inline; filename="{sku_prefix}.mp4"'
 
 
+def test_a_new_photo_is_rendered_and_embedded_from_its_upload_not_downloaded_again(
+    hub_settings: Settings, seaweedfs: SeaweedFSServer, tmp_path: Path
+) -> None:
+    """An upload goes up to the bucket, and its renditions and its vector are made in the
+    background right after: from the file the upload left on the hub, so the bucket sends no
+    byte back, for a new photo or a new version of one. What is not local any more (the
+    original, for a transform later) is downloaded, once."""
+    name = f"hub-test-{uuid.uuid4().hex[:10]}"
+    seaweedfs.create_bucket(name)
+    live = LiveHub(s3_settings(hub_settings, seaweedfs, name, tmp_path)).start()
+    second = unique_photo()
+    try:
+        asset = upload(live, unique_photo(), "fresh.jpg")
+        wait_for_renditions(live, asset["id"], 7)
+        wait_for_embedding(live, asset["id"])
+        replaced = live.upload(REPLACE, {"id": asset["id"]}, second, "fresh-v2.jpg")
+        assert not replaced.errors, replaced.errors
+        wait_for_renditions(live, asset["id"], 7)
+        wait_for_embedding(live, asset["id"])
+        after_uploads = bytes_sent(seaweedfs, name)
+        url = live.ok(TRANSFORM_URL, {"id": asset["id"], "t": {
+            "width": 100, "height": 100, "fit": "COVER", "format": "PNG"}})["asset"]["url"]
+        transformed = httpx.get(url)
+        after_transform = bytes_sent(seaweedfs, name)
+        assert staging_empties(live.settings), "the kept copies go once the work is done"
+    finally:
+        live.stop()
+        seaweedfs.delete_bucket(name)
+
+    assert after_uploads == 0, "renditions and vectors were made from the uploaded files"
+    assert transformed.status_code == 200
+    assert after_transform == len(second) + len(transformed.content), (
+        "the transform downloads the original once, then the hub streams its output")
+
+
+def bytes_sent(server: SeaweedFSServer, bucket: str) -> int:
+    """Bytes the S3 gateway has sent from `bucket` (object bodies), from its Prometheus
+    metrics; 0 before the first download."""
+    metrics = httpx.get(f"http://127.0.0.1:{server.ports.metrics_port}/metrics").text
+    for line in metrics.splitlines():
+        sample = METRIC_SAMPLE.fullmatch(line)
+        if (sample and sample["name"] == "SeaweedFS_s3_bucket_traffic_sent_bytes_total"
+                and dict(METRIC_LABEL.findall(sample["labels"])).get("bucket") == bucket):
+            return int(float(sample["value"]))
+    return 0
+
+
 def test_transforms_render_from_the_bucket_once(s3_hub: LiveHub) -> None:
     asset = upload(s3_hub, samples.astronaut_jpeg(f"s3-transform-{uuid.uuid4()}"), "t.jpg")
     url = s3_hub.ok(TRANSFORM_URL, {"id": asset["id"], "t": {
@@ -336,7 +389,8 @@ def own_seaweedfs(base_settings: Settings) -> Iterator[SeaweedFSServer]:
     """A SeaweedFS of this test's own, on other ports and in another folder, so that it can
     be stopped without touching the shared one."""
     ports = SeaweedFSSettings(master_port=free_port_pair(), volume_port=free_port_pair(),
-                              filer_port=free_port_pair(), s3_port=free_port_pair())
+                              filer_port=free_port_pair(), s3_port=free_port_pair(),
+                              metrics_port=free_port_pair())
     servers = base_settings.servers.model_copy(update={
         "instance": f"{base_settings.servers.instance}-outage-{uuid.uuid4().hex[:6]}",
         "seaweedfs": ports})

@@ -125,21 +125,28 @@ class MediaLibrary:
                 sku, role, position = named.sku, role or named.role, position or named.position
                 linked_by_name = named.sku
         staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
+        release_copy = self.storage.keep_local(staged.path, staged.sha256)
         try:
-            sniffed, facts = await self._inspect(staged, name)
-            asset, created = await self._store_new_asset(staged, sniffed, facts, name, labels)
-        finally:
-            staged.delete()
-        if not created and {label.casefold() for label in labels} - {
-                tag.label.casefold() for tag in asset.tags if tag.accepted}:
-            asset = await self.tag_asset(asset.id, add=labels)  # the uploader's tags count too
-        if sku is not None and await self._needs_link(asset, sku, role, position):
-            chosen = role or await self._default_role(sku, asset.kind)
-            await self.catalog.link_asset(asset.id, sku, chosen, position)
-            asset = await self.get_required(asset.id)
+            try:
+                sniffed, facts = await self._inspect(staged, name)
+                asset, created = await self._store_new_asset(staged, sniffed, facts, name, labels)
+            finally:
+                staged.delete()
+            if not created and {label.casefold() for label in labels} - {
+                    tag.label.casefold() for tag in asset.tags if tag.accepted}:
+                asset = await self.tag_asset(asset.id, add=labels)  # the uploader's tags too
+            if sku is not None and await self._needs_link(asset, sku, role, position):
+                chosen = role or await self._default_role(sku, asset.kind)
+                await self.catalog.link_asset(asset.id, sku, chosen, position)
+                asset = await self.get_required(asset.id)
+        except BaseException:
+            release_copy()
+            raise
         if created:
-            self.schedule_renditions(asset.id)
+            self.schedule_renditions(asset.id, release_copy)
             await self._announce_video(asset)
+        else:
+            release_copy()
         return IngestResult(asset, created, linked_by_name, unlinked_reason)
 
     async def _inspect(self, staged: StagedUpload, filename: str) -> tuple[SniffedType, MediaFacts]:
@@ -230,23 +237,44 @@ class MediaLibrary:
         name = clean_filename(filename)
         current = await self.get_required(asset_id)
         staged = await self.storage.stage(chunks, max_bytes=self.settings.max_upload_bytes)
+        release_copy = self.storage.keep_local(staged.path, staged.sha256)
         try:
-            sniffed, facts = await self._inspect(staged, name)
-            if sniffed.kind is not current.kind:
-                raise BadUserInput(
-                    f"a {current.kind.value} asset cannot be replaced by a "
-                    f"{sniffed.kind.value} file; upload it as a new asset", field="file")
-            if staged.sha256 == current.sha256:
-                return current
-            other = await self.assets.get_by_sha256(staged.sha256)
-            if other is not None:
-                raise BadUserInput(f"this file is already asset {other.id}", field="file",
-                                   existing_asset_id=other.id)
-            blob_existed = await self.storage.exists(staged.sha256)
-            await self.storage.store_file(staged.path, staged.sha256,
-                                          content_type=sniffed.content_type)
+            versions = await self._store_new_version(current, staged, name)
+        except BaseException:
+            release_copy()
+            raise
         finally:
             staged.delete()
+        if versions is None:  # the same bytes again
+            release_copy()
+            return current
+        replaced, updated = versions
+        await self._delete_unused_blobs(
+            [r.sha256 for r in replaced.renditions + replaced.previews])
+        self.schedule_renditions(asset_id, release_copy)
+        await self._announce_video(updated)
+        return await self.changed(updated)
+
+    async def _store_new_version(
+        self, current: Asset, staged: StagedUpload, name: str
+    ) -> tuple[Asset, Asset] | None:
+        """Store the staged file as the asset's new version: the asset as it was replaced and
+        as it is now; None when the bytes are the same."""
+        sniffed, facts = await self._inspect(staged, name)
+        if sniffed.kind is not current.kind:
+            raise BadUserInput(
+                f"a {current.kind.value} asset cannot be replaced by a "
+                f"{sniffed.kind.value} file; upload it as a new asset", field="file")
+        if staged.sha256 == current.sha256:
+            return None
+        other = await self.assets.get_by_sha256(staged.sha256)
+        if other is not None:
+            raise BadUserInput(f"this file is already asset {other.id}", field="file",
+                               existing_asset_id=other.id)
+        blob_existed = await self.storage.exists(staged.sha256)
+        await self.storage.store_file(staged.path, staged.sha256,
+                                      content_type=sniffed.content_type)
+        asset_id = current.id
         async with self.locks.hold(asset_id):
             current = await self.get_required(asset_id)
             entry = await self.publisher.record(ASSET, asset_id)
@@ -275,10 +303,7 @@ class MediaLibrary:
                 await self._drop_blob_unless_used(staged.sha256, blob_existed)
                 raise BadUserInput("this file was just uploaded as another asset", field="file")
             await self.publisher.publish([entry], assets=[updated])
-        await self._delete_unused_blobs([r.sha256 for r in current.renditions + current.previews])
-        self.schedule_renditions(asset_id)
-        await self._announce_video(updated)
-        return await self.changed(updated)
+        return current, updated
 
     async def delete_asset(self, asset_id: str) -> None:
         """Remove the asset, its links, its index entry and every blob nothing else uses."""
@@ -349,10 +374,14 @@ class MediaLibrary:
 
     # -- renditions -----------------------------------------------------------------------
 
-    def schedule_renditions(self, asset_id: str) -> None:
+    def schedule_renditions(
+        self, asset_id: str, release_copy: Callable[[], None] | None = None
+    ) -> None:
         """Make every preset's rendition in the background: the upload answers at once and
-        `Asset.renditions` fills in; a rendition asked for before that is made on demand."""
-        task = asyncio.create_task(self._render_all(asset_id))
+        `Asset.renditions` fills in; a rendition asked for before that is made on demand.
+        `release_copy` gives back the upload's local copy (BlobStorage.keep_local) once the
+        renditions and the work after them are done."""
+        task = asyncio.create_task(self._render_all(asset_id, release_copy))
         self._rendering.add(task)
         task.add_done_callback(self._rendering.discard)
 
@@ -361,16 +390,22 @@ class MediaLibrary:
         while self._rendering:
             await asyncio.gather(*list(self._rendering), return_exceptions=True)
 
-    async def _render_all(self, asset_id: str) -> None:
+    async def _render_all(
+        self, asset_id: str, release_copy: Callable[[], None] | None = None
+    ) -> None:
         try:
-            await self.ensure_renditions(asset_id, list(self.presets))
-        except NotFound:
-            return  # deleted meanwhile
-        except Exception:
-            logger.exception("rendering asset %s failed; renditions will be made on demand",
-                             asset_id)
-        if self.after_new_file is not None:
-            await self.after_new_file(asset_id)
+            try:
+                await self.ensure_renditions(asset_id, list(self.presets))
+            except NotFound:
+                return  # deleted meanwhile
+            except Exception:
+                logger.exception("rendering asset %s failed; renditions will be made on demand",
+                                 asset_id)
+            if self.after_new_file is not None:
+                await self.after_new_file(asset_id)
+        finally:
+            if release_copy is not None:
+                release_copy()
 
     async def ensure_renditions(
         self, asset_id: str, preset_names: Sequence[str], *, anew: bool = False

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +42,15 @@ KEY_PREFIX = "blobs"
 UPLOAD_CONCURRENCY = 4
 
 
+@dataclass
+class _LocalCopy:
+    """A blob's bytes in the staging folder, shared by the blocks using it (`users`)."""
+
+    path: Path
+    ready: asyncio.Future[None]  # done once the file holds every byte
+    users: int = 0
+
+
 class S3Storage(BlobStorage):
     """Blobs as objects `blobs/ab/cd/<sha256>` in one bucket; staging stays local."""
 
@@ -49,6 +60,7 @@ class S3Storage(BlobStorage):
             raise ValueError("the S3 storage backend needs an endpoint and a bucket "
                              "(HUB_STORAGE__S3__ENDPOINT, HUB_STORAGE__S3__BUCKET)")
         self.settings = settings
+        self._copies: dict[str, _LocalCopy] = {}
         self.where = f"S3 bucket {settings.bucket!r} at {settings.endpoint}"
         config: S3Config = {
             "endpoint": settings.endpoint,
@@ -154,15 +166,62 @@ class S3Storage(BlobStorage):
 
     @asynccontextmanager
     async def local_copy(self, sha256: str) -> AsyncIterator[Path]:
-        """Downloads the blob into the staging folder, chunk by chunk, and removes it after."""
-        path = self.temporary_path(".blob")
+        """One local file per blob however many blocks want it at once (a new upload's
+        renditions and its vector, an auto-tag chunk beside a rendition request): downloaded
+        into the staging folder once, chunk by chunk, and removed when the last block ends."""
+        copy = self._copies.get(sha256)
+        if copy is None:
+            path = self.temporary_path(".blob")
+            copy = _LocalCopy(path, asyncio.ensure_future(self._download(sha256, path)))
+            self._copies[sha256] = copy
+        copy.users += 1
+        try:
+            try:
+                # Shielded: one block given up (a cancelled request) leaves the others theirs.
+                await asyncio.shield(copy.ready)
+            except BaseException:
+                if copy.ready.done() and self._copies.get(sha256) is copy:
+                    del self._copies[sha256]  # failed: the next block tries again
+                raise
+            yield copy.path
+        finally:
+            self._release(sha256, copy)
+
+    def keep_local(self, path: Path, sha256: str) -> Callable[[], None]:
+        """A hard link to the staged upload in the staging folder (same filesystem) becomes the
+        blob's local copy: a new upload is not downloaded again to be rendered and embedded."""
+        copy = self._copies.get(sha256)
+        if copy is None:
+            kept = self.temporary_path(".blob")
+            os.link(path, kept)
+            ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            ready.set_result(None)
+            copy = self._copies[sha256] = _LocalCopy(kept, ready)
+        copy.users += 1
+        held = [copy]
+
+        def release() -> None:
+            if held:
+                self._release(sha256, held.pop())
+
+        return release
+
+    def _release(self, sha256: str, copy: _LocalCopy) -> None:
+        copy.users -= 1
+        if copy.users == 0:
+            if self._copies.get(sha256) is copy:
+                del self._copies[sha256]
+            copy.ready.cancel()  # a download nobody waits for any more (no-op when done)
+            copy.path.unlink(missing_ok=True)
+
+    async def _download(self, sha256: str, path: Path) -> None:
         try:
             with path.open("wb") as out:
                 async for chunk in self.read(sha256):
                     await asyncio.to_thread(out.write, chunk)
-            yield path
-        finally:
+        except BaseException:
             path.unlink(missing_ok=True)
+            raise
 
     async def presigned_url(self, sha256: str) -> str | None:
         if not self.settings.presign_delivery:

@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
@@ -118,6 +118,13 @@ class BlobStorage(ABC):
         """`async with storage.local_copy(sha256) as path:` a local file with the blob's bytes
         for as long as the block runs (decoding, probing, embedding). Never write to it: on the
         filesystem backend it is the blob itself."""
+
+    def keep_local(self, path: Path, sha256: str) -> Callable[[], None]:
+        """Let `path`, a local file with the bytes of blob `sha256` (an upload's staged file),
+        serve as its local copy until the returned function is called, so the work that
+        follows an upload (renditions, then its vector) reads the file it came from. The
+        caller may delete `path` meanwhile. Where blobs are local files already, nothing to do."""
+        return lambda: None
 
     async def presigned_url(self, sha256: str) -> str | None:
         """A URL that serves the blob without the hub, when the backend is set up to hand

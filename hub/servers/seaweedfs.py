@@ -86,6 +86,7 @@ class SeaweedFSServer(LocalServer):
             f"-volume.port={ports.volume_port}", "-volume.max=0",
             f"-filer.port={ports.filer_port}",
             "-s3", f"-s3.port={ports.s3_port}", f"-s3.config={self.config_file}",
+            f"-metricsPort={ports.metrics_port}", "-metricsIp=127.0.0.1",
             # A wrong bucket must fail, not appear; the Iceberg and Lance side servers are
             # not used and would take fixed ports of their own.
             "-s3.autoCreateBucket=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
