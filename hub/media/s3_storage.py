@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -188,12 +189,16 @@ class S3Storage(BlobStorage):
             self._release(sha256, copy)
 
     def keep_local(self, path: Path, sha256: str) -> Callable[[], None]:
-        """A hard link to the staged upload in the staging folder (same filesystem) becomes the
-        blob's local copy: a new upload is not downloaded again to be rendered and embedded."""
+        """A hard link to the staged upload in the staging folder (same folder, so the same
+        filesystem) becomes the blob's local copy: a new upload is not downloaded again to be
+        rendered and embedded."""
         copy = self._copies.get(sha256)
         if copy is None:
             kept = self.temporary_path(".blob")
-            os.link(path, kept)
+            try:
+                os.link(path, kept)
+            except OSError:  # a filesystem without hard links: a local copy still beats a GET
+                shutil.copyfile(path, kept)
             ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             ready.set_result(None)
             copy = self._copies[sha256] = _LocalCopy(kept, ready)
