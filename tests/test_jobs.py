@@ -180,33 +180,41 @@ def test_items_a_worker_finished_but_died_before_counting_are_counted_by_its_suc
 ) -> None:
     """A worker is killed after marking items done and before saving its batch's counts (or
     loses its lease mid-chunk, so its save no longer counts). The worker that takes the batch
-    over skips those items, as they are done, and still counts them: the job ends with every
-    item counted once and none repeated."""
+    over skips those items, as they are done, and still counts them, a failed one as failed
+    with its error: the job ends with every item counted once and none repeated."""
     marker = sku_prefix.lower()
     photos(hub, marker, 6)
     job = hub.ok(RERENDER, {"filter": {"text": marker}})["startRerenderJob"]
-    finished_uncounted = asyncio.run(die_after_marking(hub_settings, job["id"], items=2))
+    succeeded, failed = asyncio.run(die_after_marking(
+        hub_settings, job["id"], ["succeeded", "INTERNAL: OSError: the disk was full"]))
 
     with worker(hub_settings):
         done = wait_for_job(hub, job["id"], "SUCCEEDED", "FAILED")
 
-    assert len(finished_uncounted) == 2
     assert (done["state"], done["total"], done["processed"], done["failed"], done["repeated"]) == (
-        "SUCCEEDED", 6, 6, 0, 0)
+        "SUCCEEDED", 6, 5, 1, 0)
+    assert done["errors"] == [{"itemId": failed,
+                               "message": "INTERNAL: OSError: the disk was full"}]
+    assert succeeded not in [error["itemId"] for error in done["errors"]]
 
 
-async def die_after_marking(settings: Settings, job_id: str, *, items: int) -> list[str]:
-    """What a worker leaves when it dies between marking items done and saving its batch: a
-    claim whose lease has run out, start records and markers for the items, no counts."""
+async def die_after_marking(settings: Settings, job_id: str, outcomes: list[str]) -> list[str]:
+    """What a worker leaves when it dies between marking items and saving its batch: a claim
+    whose lease has run out, start records and markers for the first items of the first batch
+    (one per outcome: "succeeded" or the item's error), no counts. Returns those items."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url)
     try:
         store = JobStore(client[settings.mongo_database])
         first = (await store.batches_of(job_id))[0]
         claimed = await store.try_claim(first, "killed-worker", lease_seconds=0)
         assert claimed is not None
-        finished = claimed.item_ids[:items]
+        finished = claimed.item_ids[:len(outcomes)]
         await store.record_starts(job_id, finished, "killed-worker")
-        return list(await store.mark_items(job_id, {item_id: None for item_id in finished}))
+        marked = await store.mark_items(job_id, {
+            item_id: None if outcome == "succeeded" else outcome
+            for item_id, outcome in zip(finished, outcomes, strict=True)})
+        assert list(marked) == finished
+        return finished
     finally:
         await client.close()
 

@@ -4,6 +4,7 @@ stopped S3 server does to uploads and downloads."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import re
@@ -25,6 +26,8 @@ from test_media_library import REPLACE
 from test_vision import wait_for_embedding
 
 from hub.config import S3Settings, SeaweedFSSettings, ServerSettings, Settings, StorageSettings
+from hub.errors import NotFound
+from hub.media.s3_storage import S3Storage
 from hub.servers.seaweedfs import SeaweedFSServer
 
 import media_samples as samples
@@ -259,6 +262,55 @@ def test_a_new_photo_is_rendered_and_embedded_from_its_upload_not_downloaded_aga
     assert transformed.status_code == 200
     assert after_transform == len(second) + len(transformed.content), (
         "the transform downloads the original once, then the hub streams its output")
+
+
+def test_blocks_that_need_one_blob_at_once_share_one_download(
+    hub_settings: Settings, seaweedfs: SeaweedFSServer, tmp_path: Path
+) -> None:
+    """Rendering, embedding and a transform of one original at the same time read one local
+    copy: the bucket sends its bytes once, the copy goes when the last of them is done, and a
+    missing blob is NotFound for each of them, not a copy left behind."""
+    name = f"hub-test-{uuid.uuid4().hex[:10]}"
+    seaweedfs.create_bucket(name)
+    staging = tmp_path / "staging"
+    storage = S3Storage(settings=s3_settings(hub_settings, seaweedfs, name, tmp_path).storage.s3,
+                        staging=staging)
+    content = uuid.uuid4().bytes * 20_000  # 320 KB
+
+    async def three_at_once() -> tuple[set[Path], list[bytes], int]:
+        sha256 = await storage.store_bytes(content)
+        before = bytes_sent(seaweedfs, name)
+        inside: list[Path] = []
+        all_in = asyncio.Event()
+
+        async def use() -> bytes:
+            async with storage.local_copy(sha256) as path:
+                inside.append(path)
+                if len(inside) == 3:
+                    all_in.set()
+                await all_in.wait()  # all three hold it at once
+                return path.read_bytes()
+
+        read = await asyncio.gather(use(), use(), use())
+        return set(inside), list(read), bytes_sent(seaweedfs, name) - before
+
+    async def missing() -> list[BaseException]:
+        async def use() -> None:
+            async with storage.local_copy("0" * 64):
+                pass
+
+        return await asyncio.gather(use(), use(), return_exceptions=True)
+
+    try:
+        paths, read, downloaded = asyncio.run(three_at_once())
+        failures = asyncio.run(missing())
+    finally:
+        seaweedfs.delete_bucket(name)
+
+    assert len(paths) == 1 and read == [content] * 3
+    assert downloaded == len(content), "one download for the three"
+    assert [type(failure) for failure in failures] == [NotFound, NotFound]
+    assert list(staging.iterdir()) == [], "no copy outlives its last user"
 
 
 def bytes_sent(server: SeaweedFSServer, bucket: str) -> int:

@@ -249,9 +249,11 @@ class MediaLibrary:
             release_copy()
             return current
         replaced, updated = versions
-        await self._delete_unused_blobs(
-            [r.sha256 for r in replaced.renditions + replaced.previews])
-        self.schedule_renditions(asset_id, release_copy)
+        try:  # first, so that a new rendition with the same bytes as an old one is kept
+            await self._delete_unused_blobs(
+                [r.sha256 for r in replaced.renditions + replaced.previews])
+        finally:
+            self.schedule_renditions(asset_id, release_copy)
         await self._announce_video(updated)
         return await self.changed(updated)
 

@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +40,10 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "blobs"
 # Parts of one multipart upload sent at once: bounds the memory an upload holds.
 UPLOAD_CONCURRENCY = 4
+
+
+def _succeeded(future: asyncio.Future[None]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 @dataclass
@@ -191,14 +194,15 @@ class S3Storage(BlobStorage):
     def keep_local(self, path: Path, sha256: str) -> Callable[[], None]:
         """A hard link to the staged upload in the staging folder (same folder, so the same
         filesystem) becomes the blob's local copy: a new upload is not downloaded again to be
-        rendered and embedded."""
+        rendered and embedded. Where no link can be made, nothing is kept (copying a video on
+        the event loop would cost more than the download it saves)."""
         copy = self._copies.get(sha256)
-        if copy is None:
+        if copy is None or not _succeeded(copy.ready):  # a download under way may yet fail
             kept = self.temporary_path(".blob")
             try:
                 os.link(path, kept)
-            except OSError:  # a filesystem without hard links: a local copy still beats a GET
-                shutil.copyfile(path, kept)
+            except OSError:
+                return lambda: None
             ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             ready.set_result(None)
             copy = self._copies[sha256] = _LocalCopy(kept, ready)

@@ -123,7 +123,8 @@ class BlobStorage(ABC):
         """Let `path`, a local file with the bytes of blob `sha256` (an upload's staged file),
         serve as its local copy until the returned function is called, so the work that
         follows an upload (renditions, then its vector) reads the file it came from. The
-        caller may delete `path` meanwhile. Where blobs are local files already, nothing to do."""
+        caller may delete `path` meanwhile. Never raises: where nothing can be kept, the work
+        reads a download as it would anyway. Where blobs are local files already, nothing to do."""
         return lambda: None
 
     async def presigned_url(self, sha256: str) -> str | None:
