@@ -81,6 +81,15 @@ def bucket(seaweedfs: SeaweedFSServer) -> Iterator[str]:
     seaweedfs.delete_bucket(name)
 
 
+@pytest.fixture
+def own_bucket(seaweedfs: SeaweedFSServer) -> Iterator[str]:
+    """A bucket of one test's own, for counting what the bucket alone sends."""
+    name = f"hub-test-{uuid.uuid4().hex[:10]}"
+    seaweedfs.create_bucket(name)
+    yield name
+    seaweedfs.delete_bucket(name)
+
+
 @pytest.fixture(scope="session")
 def s3_hub(
     hub_settings: Settings, seaweedfs: SeaweedFSServer, bucket: str,
@@ -230,15 +239,13 @@ def test_a_large_video_goes_up_in_parts_and_seeks_by_range(
 
 
 def test_a_new_photo_is_rendered_and_embedded_from_its_upload_not_downloaded_again(
-    hub_settings: Settings, seaweedfs: SeaweedFSServer, tmp_path: Path
+    hub_settings: Settings, seaweedfs: SeaweedFSServer, own_bucket: str, tmp_path: Path
 ) -> None:
     """An upload goes up to the bucket, and its renditions and its vector are made in the
     background right after: from the file the upload left on the hub, so the bucket sends no
     byte back, for a new photo or a new version of one. What is not local any more (the
     original, for a transform later) is downloaded, once."""
-    name = f"hub-test-{uuid.uuid4().hex[:10]}"
-    seaweedfs.create_bucket(name)
-    live = LiveHub(s3_settings(hub_settings, seaweedfs, name, tmp_path)).start()
+    live = LiveHub(s3_settings(hub_settings, seaweedfs, own_bucket, tmp_path)).start()
     second = unique_photo()
     try:
         asset = upload(live, unique_photo(), "fresh.jpg")
@@ -248,15 +255,14 @@ def test_a_new_photo_is_rendered_and_embedded_from_its_upload_not_downloaded_aga
         assert not replaced.errors, replaced.errors
         wait_for_renditions(live, asset["id"], 7)
         wait_for_embedding(live, asset["id"])
-        after_uploads = bytes_sent(seaweedfs, name)
+        after_uploads = bytes_sent(seaweedfs, own_bucket)
         url = live.ok(TRANSFORM_URL, {"id": asset["id"], "t": {
             "width": 100, "height": 100, "fit": "COVER", "format": "PNG"}})["asset"]["url"]
         transformed = httpx.get(url)
-        after_transform = bytes_sent(seaweedfs, name)
+        after_transform = bytes_sent(seaweedfs, own_bucket)
         assert staging_empties(live.settings), "the kept copies go once the work is done"
     finally:
         live.stop()
-        seaweedfs.delete_bucket(name)
 
     assert after_uploads == 0, "renditions and vectors were made from the uploaded files"
     assert transformed.status_code == 200
@@ -265,21 +271,20 @@ def test_a_new_photo_is_rendered_and_embedded_from_its_upload_not_downloaded_aga
 
 
 def test_blocks_that_need_one_blob_at_once_share_one_download(
-    hub_settings: Settings, seaweedfs: SeaweedFSServer, tmp_path: Path
+    hub_settings: Settings, seaweedfs: SeaweedFSServer, own_bucket: str, tmp_path: Path
 ) -> None:
     """Rendering, embedding and a transform of one original at the same time read one local
     copy: the bucket sends its bytes once, the copy goes when the last of them is done, and a
     missing blob is NotFound for each of them, not a copy left behind."""
-    name = f"hub-test-{uuid.uuid4().hex[:10]}"
-    seaweedfs.create_bucket(name)
     staging = tmp_path / "staging"
-    storage = S3Storage(settings=s3_settings(hub_settings, seaweedfs, name, tmp_path).storage.s3,
-                        staging=staging)
+    storage = S3Storage(
+        settings=s3_settings(hub_settings, seaweedfs, own_bucket, tmp_path).storage.s3,
+        staging=staging)
     content = uuid.uuid4().bytes * 20_000  # 320 KB
 
     async def three_at_once() -> tuple[set[Path], list[bytes], int]:
         sha256 = await storage.store_bytes(content)
-        before = bytes_sent(seaweedfs, name)
+        before = bytes_sent(seaweedfs, own_bucket)
         inside: list[Path] = []
         all_in = asyncio.Event()
 
@@ -292,7 +297,7 @@ def test_blocks_that_need_one_blob_at_once_share_one_download(
                 return path.read_bytes()
 
         read = await asyncio.gather(use(), use(), use())
-        return set(inside), list(read), bytes_sent(seaweedfs, name) - before
+        return set(inside), list(read), bytes_sent(seaweedfs, own_bucket) - before
 
     async def missing() -> list[BaseException]:
         async def use() -> None:
@@ -301,11 +306,8 @@ def test_blocks_that_need_one_blob_at_once_share_one_download(
 
         return await asyncio.gather(use(), use(), return_exceptions=True)
 
-    try:
-        paths, read, downloaded = asyncio.run(three_at_once())
-        failures = asyncio.run(missing())
-    finally:
-        seaweedfs.delete_bucket(name)
+    paths, read, downloaded = asyncio.run(three_at_once())
+    failures = asyncio.run(missing())
 
     assert len(paths) == 1 and read == [content] * 3
     assert downloaded == len(content), "one download for the three"

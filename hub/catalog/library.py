@@ -376,9 +376,7 @@ class MediaLibrary:
 
     # -- renditions -----------------------------------------------------------------------
 
-    def schedule_renditions(
-        self, asset_id: str, release_copy: Callable[[], None] | None = None
-    ) -> None:
+    def schedule_renditions(self, asset_id: str, release_copy: Callable[[], None]) -> None:
         """Make every preset's rendition in the background: the upload answers at once and
         `Asset.renditions` fills in; a rendition asked for before that is made on demand.
         `release_copy` gives back the upload's local copy (BlobStorage.keep_local) once the
@@ -392,9 +390,7 @@ class MediaLibrary:
         while self._rendering:
             await asyncio.gather(*list(self._rendering), return_exceptions=True)
 
-    async def _render_all(
-        self, asset_id: str, release_copy: Callable[[], None] | None = None
-    ) -> None:
+    async def _render_all(self, asset_id: str, release_copy: Callable[[], None]) -> None:
         try:
             try:
                 await self.ensure_renditions(asset_id, list(self.presets))
@@ -406,8 +402,7 @@ class MediaLibrary:
             if self.after_new_file is not None:
                 await self.after_new_file(asset_id)
         finally:
-            if release_copy is not None:
-                release_copy()
+            release_copy()
 
     async def ensure_renditions(
         self, asset_id: str, preset_names: Sequence[str], *, anew: bool = False

@@ -184,8 +184,9 @@ class S3Storage(BlobStorage):
                 # Shielded: one block given up (a cancelled request) leaves the others theirs.
                 await asyncio.shield(copy.ready)
             except BaseException:
-                if copy.ready.done() and self._copies.get(sha256) is copy:
-                    del self._copies[sha256]  # failed: the next block tries again
+                failed = copy.ready.done() and not _succeeded(copy.ready)
+                if failed and self._copies.get(sha256) is copy:
+                    del self._copies[sha256]  # the next block tries again
                 raise
             yield copy.path
         finally:
